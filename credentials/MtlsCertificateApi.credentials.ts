@@ -1,0 +1,49 @@
+import type { ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
+
+/**
+ * What partners hand out for mutual TLS: a PEM bundle (encrypted private key + client
+ * certificate + chain), the key's passphrase, and optionally the CA of their server.
+ */
+export class MtlsCertificateApi implements ICredentialType {
+	name = 'mtlsCertificateApi';
+
+	displayName = 'mTLS Client Certificate API';
+
+	icon: Icon = { light: 'file:mtlsCertificateApi.svg', dark: 'file:mtlsCertificateApi.dark.svg' };
+
+	documentationUrl = 'https://github.com/n8n-nodes-mtls/n8n-nodes-mtls#the-credential';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Certificate Bundle',
+			name: 'certificateBundle',
+			type: 'string',
+			typeOptions: { password: true, rows: 10 },
+			default: '',
+			required: true,
+			placeholder: '-----BEGIN ENCRYPTED PRIVATE KEY-----\n…\n-----END ENCRYPTED PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n…',
+			description:
+				'The PEM text the partner gave you: the private key (PKCS#8, usually encrypted) and the client certificate, plus any intermediate certificates, in any order',
+		},
+		{
+			displayName: 'Passphrase',
+			name: 'passphrase',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'The passphrase of the private key, exactly as given (spaces and letter case count). Leave empty only for an unencrypted key.',
+		},
+		// CA certificates are public; showing them lets users check what they pasted.
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field
+		{
+			displayName: 'CA Certificates',
+			name: 'caCertificates',
+			type: 'string',
+			typeOptions: { rows: 6 },
+			default: '',
+			placeholder: '-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----',
+			description:
+				"Optional. PEM certificate(s) of the CA that signed the partner's server certificate. They are added to the usual public CAs, not used instead of them.",
+		},
+	];
+}

@@ -1,0 +1,69 @@
+import { createHash, X509Certificate } from 'node:crypto';
+
+/** Facts about one certificate, safe to show to users and to put into output items. */
+export interface CertificateFacts {
+	subject: string;
+	issuer: string;
+	serialNumber: string;
+	subjectAltNames: string[];
+	notBefore: string;
+	notAfter: string;
+	daysUntilExpiry: number;
+	expired: boolean;
+	fingerprint256: string;
+	extendedKeyUsage: string[];
+	/** SHA-256 of the DER SubjectPublicKeyInfo, base64, as curl's `sha256//` pins use it. */
+	publicKeyPin: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
+const EKU_NAMES: Record<string, string> = {
+	'1.3.6.1.5.5.7.3.1': 'serverAuth',
+	[CLIENT_AUTH_OID]: 'clientAuth',
+	'1.3.6.1.5.5.7.3.3': 'codeSigning',
+	'1.3.6.1.5.5.7.3.4': 'emailProtection',
+	'1.3.6.1.5.5.7.3.8': 'timeStamping',
+	'1.3.6.1.5.5.7.3.9': 'OCSPSigning',
+	'2.5.29.37.0': 'anyExtendedKeyUsage',
+};
+
+/** Turns Node's multi-line distinguished name into the one-line form users know ("CN=a, O=b"). */
+export function formatName(name: string): string {
+	return name
+		.split('\n')
+		.filter(Boolean)
+		.reverse()
+		.join(', ');
+}
+
+/** The subject's common name, or the whole subject when it has none. */
+export function commonName(certificate: X509Certificate): string {
+	const cn = certificate.subject.split('\n').find((part) => part.startsWith('CN='));
+	return cn ? cn.slice(3) : formatName(certificate.subject);
+}
+
+export function describeCertificate(certificate: X509Certificate, now = new Date()): CertificateFacts {
+	const notBefore = new Date(certificate.validFrom);
+	const notAfter = new Date(certificate.validTo);
+	const spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
+	return {
+		subject: formatName(certificate.subject),
+		issuer: formatName(certificate.issuer),
+		serialNumber: certificate.serialNumber,
+		subjectAltNames: certificate.subjectAltName ? certificate.subjectAltName.split(', ') : [],
+		notBefore: notBefore.toISOString(),
+		notAfter: notAfter.toISOString(),
+		daysUntilExpiry: Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS),
+		expired: notAfter.getTime() < now.getTime(),
+		fingerprint256: certificate.fingerprint256,
+		extendedKeyUsage: (certificate.keyUsage ?? []).map((oid) => EKU_NAMES[oid] ?? oid),
+		publicKeyPin: createHash('sha256').update(spki).digest('base64'),
+	};
+}
+
+/** True when the certificate may be used for TLS client authentication (no EKU means any use). */
+export function allowsClientAuth(certificate: X509Certificate): boolean {
+	const eku = certificate.keyUsage;
+	return !eku || eku.length === 0 || eku.includes(CLIENT_AUTH_OID) || eku.includes('2.5.29.37.0');
+}

@@ -1,0 +1,93 @@
+import { sleep } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { createAgent, DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../lib/http/agent';
+import { send } from '../../lib/http/send';
+import { loadMaterial, MaterialInput, TlsMaterial } from '../../lib/tls/material';
+import { HttpStatusError, toErrorJson, toNodeError } from './errors';
+import { readRequest, readSettings, ExecutionSettings } from './parameters';
+import { toItems } from './response';
+
+export const CREDENTIAL_TYPE = 'mtlsCertificateApi';
+
+type ItemResult = INodeExecutionData[] | { error: unknown };
+
+/**
+ * One execution: parse the credential once, build one undici Agent, send every item's request
+ * through it (keep-alive, one handshake per origin and connection), and always close it.
+ */
+export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = ctx.getInputData();
+	let material: TlsMaterial;
+	try {
+		material = loadMaterial((await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as MaterialInput);
+	} catch (error) {
+		// The credential is the same for every item: fail fast, before any connection.
+		if (!ctx.continueOnFail()) throw toNodeError(ctx.getNode(), error);
+		return [items.map((_, itemIndex) => ({ json: toErrorJson(toNodeError(ctx.getNode(), error, itemIndex), error), pairedItem: { item: itemIndex } }))];
+	}
+	if (material.warnings.length) {
+		ctx.addExecutionHints?.(...material.warnings.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const })));
+	}
+
+	const settings = readSettings(ctx, items.length);
+	const signal = ctx.getExecutionCancelSignal?.();
+	const agent = createAgent(material, { connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN });
+	const results: ItemResult[] = new Array(items.length);
+	try {
+		await runBatches(items.length, settings, DEFAULT_CONNECTIONS_PER_ORIGIN, async (itemIndex) => {
+			results[itemIndex] = await runItem(ctx, agent, settings, itemIndex, signal);
+			return !('error' in results[itemIndex]) || ctx.continueOnFail();
+		});
+	} finally {
+		if (signal?.aborted) await agent.destroy();
+		else await agent.close();
+	}
+	return [collect(ctx, results)];
+}
+
+async function runItem(ctx: IExecuteFunctions, agent: Parameters<typeof send>[0], settings: ExecutionSettings, itemIndex: number, signal?: AbortSignal): Promise<ItemResult> {
+	try {
+		const request = readRequest(ctx, itemIndex);
+		const response = await send(agent, { ...request, signal });
+		if (response.statusCode >= 400 && !settings.response.neverError) throw new HttpStatusError(response);
+		return toItems(response, settings.response, itemIndex);
+	} catch (error) {
+		return { error };
+	}
+}
+
+/**
+ * Runs items in batches (all items in one batch when batching is off), at most `limit` at once,
+ * waiting `batchInterval` between batches. Stops starting items once `run` returns false.
+ */
+async function runBatches(count: number, settings: ExecutionSettings, limit: number, run: (itemIndex: number) => Promise<boolean>): Promise<void> {
+	let proceed = true;
+	for (let start = 0; start < count && proceed; start += settings.batchSize) {
+		if (start > 0 && settings.batchInterval > 0) await sleep(settings.batchInterval);
+		const end = Math.min(start + settings.batchSize, count);
+		let next = start;
+		const worker = async () => {
+			while (proceed && next < end) {
+				const itemIndex = next++;
+				if (!(await run(itemIndex))) proceed = false;
+			}
+		};
+		await Promise.all(Array.from({ length: Math.min(limit, end - start) }, worker));
+	}
+}
+
+function collect(ctx: IExecuteFunctions, results: ItemResult[]): INodeExecutionData[] {
+	const output: INodeExecutionData[] = [];
+	for (const [itemIndex, result] of results.entries()) {
+		if (result === undefined) continue;
+		if (!('error' in result)) {
+			output.push(...result);
+			continue;
+		}
+		const nodeError = toNodeError(ctx.getNode(), result.error, itemIndex);
+		if (!ctx.continueOnFail()) throw nodeError;
+		output.push({ json: toErrorJson(nodeError, result.error), pairedItem: { item: itemIndex } });
+	}
+	return output;
+}

@@ -1,0 +1,209 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { RequestSpecError } from '../../lib/errors';
+import type { HttpRequest } from '../../lib/http/send';
+
+/** The only module that reads node parameters; everything after it works on typed values. */
+
+export type ResponseFormat = 'autodetect' | 'json' | 'text';
+
+export interface ResponseSettings {
+	fullResponse: boolean;
+	neverError: boolean;
+	responseFormat: ResponseFormat;
+	outputPropertyName: string;
+}
+
+/** Settings of the whole execution, read from the first item as n8n's HTTP Request node does. */
+export interface ExecutionSettings {
+	/** Items per batch; all items form one batch when batching is off. */
+	batchSize: number;
+	batchInterval: number;
+	response: ResponseSettings;
+}
+
+interface KeyValue {
+	name: string;
+	value: unknown;
+}
+
+interface RequestOptions {
+	batching?: { batch?: { batchSize?: number; batchInterval?: number } };
+	lowercaseHeaders?: boolean;
+	redirect?: { redirect?: { followRedirects?: boolean; maxRedirects?: number; allowCrossOriginRedirects?: boolean } };
+	response?: { response?: Partial<ResponseSettings> };
+	timeout?: number;
+}
+
+const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export function readSettings(ctx: IExecuteFunctions, itemCount: number): ExecutionSettings {
+	const options = ctx.getNodeParameter('options', 0, {}) as RequestOptions;
+	const batch = options.batching?.batch;
+	const size = batch?.batchSize ?? -1;
+	const response = options.response?.response ?? {};
+	return {
+		batchSize: size < 0 ? Math.max(itemCount, 1) : Math.max(size, 1),
+		batchInterval: batch?.batchInterval ?? 0,
+		response: {
+			fullResponse: response.fullResponse ?? false,
+			neverError: response.neverError ?? false,
+			responseFormat: response.responseFormat ?? 'autodetect',
+			outputPropertyName: response.outputPropertyName || 'data',
+		},
+	};
+}
+
+/**
+ * Reads one item's request.
+ *
+ * @throws RequestSpecError naming the parameter to fix
+ */
+export function readRequest(ctx: IExecuteFunctions, itemIndex: number): HttpRequest {
+	const param = <T>(name: string, fallback?: T) => ctx.getNodeParameter(name, itemIndex, fallback) as T;
+	const options = param<RequestOptions>('options', {});
+	const method = String(param<string>('method', 'GET')).toUpperCase();
+	if (!METHODS.has(method)) {
+		throw new RequestSpecError('METHOD_INVALID', `The "Method" ${JSON.stringify(method)} is not supported`, {
+			field: 'method',
+			description: `Use one of ${[...METHODS].join(', ')}.`,
+		});
+	}
+	const url = parseUrl(param<string>('url', ''));
+	if (param<boolean>('sendQuery', false)) {
+		for (const { name, value } of readPairs(param, 'Query', 'specifyQuery', 'queryParameters', 'jsonQuery')) {
+			for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, stringify(item));
+		}
+	}
+	const lowercase = options.lowercaseHeaders ?? true;
+	const headers: Record<string, string> = {};
+	if (param<boolean>('sendHeaders', false)) {
+		for (const { name, value } of readPairs(param, 'Headers', 'specifyHeaders', 'headerParameters', 'jsonHeaders')) {
+			headers[checkHeaderName(name, lowercase)] = checkHeaderValue(name, stringify(value));
+		}
+	}
+	const body = param<boolean>('sendBody', false) ? readBody(param, headers, lowercase) : undefined;
+	const redirect = options.redirect?.redirect ?? {};
+	return {
+		method,
+		url,
+		headers,
+		body,
+		timeout: options.timeout,
+		redirect: {
+			follow: redirect.followRedirects ?? true,
+			max: redirect.maxRedirects ?? 21,
+			allowCrossOrigin: redirect.allowCrossOriginRedirects ?? false,
+		},
+	};
+}
+
+type ParamReader = <T>(name: string, fallback?: T) => T;
+
+function parseUrl(value: string): URL {
+	const text = String(value ?? '').trim();
+	if (!text) {
+		throw new RequestSpecError('URL_MISSING', 'The "URL" parameter is empty', { field: 'url', description: 'Enter the https:// address of the partner API.' });
+	}
+	if (/[\r\n]/.test(text)) {
+		throw new RequestSpecError('URL_INVALID', 'The "URL" parameter contains a line break', { field: 'url', description: 'Remove the line break from the URL.' });
+	}
+	try {
+		return new URL(text);
+	} catch (error) {
+		throw new RequestSpecError('URL_INVALID', 'The "URL" parameter is not a valid URL', {
+			field: 'url',
+			description: 'Enter a full address such as https://api.partner.example/v1/accounts.',
+			cause: error,
+		});
+	}
+}
+
+function readPairs(param: ParamReader, label: string, specifyName: string, pairsName: string, jsonName: string): KeyValue[] {
+	if (param<string>(specifyName, 'keypair') === 'json') {
+		const object = parseJson(param<unknown>(jsonName, ''), `${label} JSON`, jsonName);
+		if (!object || typeof object !== 'object' || Array.isArray(object)) {
+			throw new RequestSpecError('JSON_NOT_OBJECT', `The value in the "${label} JSON" field must be a JSON object`, {
+				field: jsonName,
+				description: 'Write it as {"name": "value", …}.',
+			});
+		}
+		return Object.entries(object).map(([name, value]) => ({ name, value }));
+	}
+	const pairs = param<{ parameters?: KeyValue[] }>(pairsName, {}).parameters ?? [];
+	return pairs.filter((pair) => pair.name !== '' || (pair.value !== '' && pair.value !== undefined));
+}
+
+function readBody(param: ParamReader, headers: Record<string, string>, lowercase: boolean): string {
+	const contentType = param<string>('contentType', 'json');
+	const setType = (type: string) => {
+		if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers[lowercase ? 'content-type' : 'Content-Type'] = type;
+	};
+	if (contentType === 'json') {
+		setType('application/json');
+		if (param<string>('specifyBody', 'keypair') === 'json') {
+			return JSON.stringify(parseJson(param<unknown>('jsonBody', ''), 'JSON', 'jsonBody') ?? {});
+		}
+		const pairs = param<{ parameters?: KeyValue[] }>('bodyParameters', {}).parameters ?? [];
+		return JSON.stringify(Object.fromEntries(pairs.filter((pair) => pair.name).map((pair) => [pair.name, pair.value])));
+	}
+	if (contentType === 'form-urlencoded') {
+		setType('application/x-www-form-urlencoded');
+		if (param<string>('specifyBody', 'keypair') === 'string') return param<string>('body', '');
+		const pairs = param<{ parameters?: KeyValue[] }>('bodyParameters', {}).parameters ?? [];
+		return new URLSearchParams(pairs.filter((pair) => pair.name).map((pair): [string, string] => [pair.name, stringify(pair.value)])).toString();
+	}
+	if (contentType === 'raw') {
+		const rawType = param<string>('rawContentType', '');
+		if (rawType) setType(checkHeaderValue('Content-Type', rawType));
+		return stringify(param<unknown>('body', ''));
+	}
+	throw new RequestSpecError('CONTENT_TYPE_UNSUPPORTED', `The "Body Content Type" ${JSON.stringify(contentType)} is not supported`, {
+		field: 'contentType',
+		description: 'Choose JSON, Form URL Encoded or Raw.',
+	});
+}
+
+/**
+ * @throws RequestSpecError when the text is not JSON; the message names the field
+ */
+function parseJson(value: unknown, label: string, field: string): unknown {
+	if (typeof value !== 'string') return value;
+	if (!value.trim()) return undefined;
+	try {
+		return JSON.parse(value) as IDataObject;
+	} catch (error) {
+		throw new RequestSpecError('JSON_INVALID', `The value in the "${label}" field is not valid JSON`, {
+			field,
+			// JSON.parse's message quotes the input, which may hold data that must not reach logs.
+			description: 'Check the quotes, commas and braces, or build the value with an expression such as {{ JSON.stringify($json) }}.',
+			cause: error,
+		});
+	}
+}
+
+function checkHeaderName(name: string, lowercase: boolean): string {
+	if (!TOKEN.test(name)) {
+		throw new RequestSpecError('HEADER_NAME_INVALID', `The header name ${JSON.stringify(name)} is not valid`, {
+			field: 'headerParameters',
+			description: 'Header names are letters, digits and -_.!#$%&\'*+^`|~, without spaces or colons.',
+		});
+	}
+	return lowercase ? name.toLowerCase() : name;
+}
+
+function checkHeaderValue(name: string, value: string): string {
+	if (/[\r\n\0]/.test(value)) {
+		throw new RequestSpecError('HEADER_VALUE_INVALID', `The value of the header "${name}" contains a line break`, {
+			field: 'headerParameters',
+			description: 'Header values must be a single line. Remove the line break (often a trailing newline from an expression).',
+		});
+	}
+	return value;
+}
+
+function stringify(value: unknown): string {
+	if (value === undefined || value === null) return '';
+	return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
