@@ -5,7 +5,7 @@ import { createAgent, DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../lib/http/agen
 import { send } from '../../lib/http/send';
 import { loadMaterial, MaterialInput, TlsMaterial } from '../../lib/tls/material';
 import { HttpStatusError, toErrorJson, toNodeError } from './errors';
-import { readRequest, readSettings, ExecutionSettings } from './parameters';
+import { itemParameters, readRequest, readSettings, ExecutionSettings } from './parameters';
 import { toItems } from './response';
 
 export const CREDENTIAL_TYPE = 'mtlsCertificateApi';
@@ -30,7 +30,7 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 		ctx.addExecutionHints?.(...material.warnings.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const })));
 	}
 
-	const settings = readSettings(ctx, items.length);
+	const settings = readSettings(itemParameters(ctx, 0), items.length);
 	const signal = ctx.getExecutionCancelSignal?.();
 	const agent = createAgent(material, { connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN });
 	const results: ItemResult[] = new Array(items.length);
@@ -48,7 +48,7 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 
 async function runItem(ctx: IExecuteFunctions, agent: Parameters<typeof send>[0], settings: ExecutionSettings, itemIndex: number, signal?: AbortSignal): Promise<ItemResult> {
 	try {
-		const request = readRequest(ctx, itemIndex);
+		const request = readRequest(itemParameters(ctx, itemIndex));
 		const response = await send(agent, { ...request, signal });
 		if (response.statusCode >= 400 && !settings.response.neverError) throw new HttpStatusError(response);
 		return toItems(response, settings.response, itemIndex);

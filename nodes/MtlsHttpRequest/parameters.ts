@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
 import type { HttpRequest } from '../../lib/http/send';
@@ -38,8 +38,16 @@ interface RequestOptions {
 const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-export function readSettings(ctx: IExecuteFunctions, itemCount: number): ExecutionSettings {
-	const options = ctx.getNodeParameter('options', 0, {}) as RequestOptions;
+/** Reads one parameter of one item, with a fallback for parameters hidden by display options. */
+export type ParamReader = <T>(name: string, fallback?: T) => T;
+
+/** The node's parameters of one item, as a reader; the one call of getNodeParameter. */
+export function itemParameters(ctx: IExecuteFunctions, itemIndex: number): ParamReader {
+	return <T>(name: string, fallback?: T) => ctx.getNodeParameter(name, itemIndex, fallback) as T;
+}
+
+export function readSettings(param: ParamReader, itemCount: number): ExecutionSettings {
+	const options = param<RequestOptions>('options', {});
 	const batch = options.batching?.batch;
 	const size = batch?.batchSize ?? -1;
 	const response = options.response?.response ?? {};
@@ -60,8 +68,7 @@ export function readSettings(ctx: IExecuteFunctions, itemCount: number): Executi
  *
  * @throws RequestSpecError naming the parameter to fix
  */
-export function readRequest(ctx: IExecuteFunctions, itemIndex: number): HttpRequest {
-	const param = <T>(name: string, fallback?: T) => ctx.getNodeParameter(name, itemIndex, fallback) as T;
+export function readRequest(param: ParamReader): HttpRequest {
 	const options = param<RequestOptions>('options', {});
 	const method = String(param<string>('method', 'GET')).toUpperCase();
 	if (!METHODS.has(method)) {
@@ -98,8 +105,6 @@ export function readRequest(ctx: IExecuteFunctions, itemIndex: number): HttpRequ
 		},
 	};
 }
-
-type ParamReader = <T>(name: string, fallback?: T) => T;
 
 function parseUrl(value: string): URL {
 	const text = String(value ?? '').trim();
@@ -172,7 +177,7 @@ function parseJson(value: unknown, label: string, field: string): unknown {
 	if (typeof value !== 'string') return value;
 	if (!value.trim()) return undefined;
 	try {
-		return JSON.parse(value) as IDataObject;
+		return JSON.parse(value) as unknown;
 	} catch (error) {
 		throw new RequestSpecError('JSON_INVALID', `The value in the "${label}" field is not valid JSON`, {
 			field,

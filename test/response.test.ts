@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { RequestSpecError } from '../lib/errors';
+import type { HttpResponse } from '../lib/http/send';
+import type { ResponseSettings } from '../nodes/MtlsHttpRequest/parameters';
+import { toItems } from '../nodes/MtlsHttpRequest/response';
+
+function response(body: string | Buffer, contentType?: string, statusCode = 200): HttpResponse {
+	return {
+		statusCode,
+		statusMessage: statusCode === 200 ? 'OK' : 'Not Found',
+		headers: contentType ? { 'content-type': contentType } : {},
+		body: Buffer.isBuffer(body) ? body : Buffer.from(body),
+		url: new URL('https://api.partner.example/'),
+	};
+}
+
+const settings = (overrides: Partial<ResponseSettings> = {}): ResponseSettings => ({
+	fullResponse: false, neverError: false, responseFormat: 'autodetect', outputPropertyName: 'data', ...overrides,
+});
+
+describe('toItems', () => {
+	test('a JSON object becomes the item, an array one item per element, all paired', () => {
+		assert.deepEqual(toItems(response('{"id":1}', 'application/json'), settings(), 3), [{ json: { id: 1 }, pairedItem: { item: 3 } }]);
+		const items = toItems(response('[{"id":1},{"id":2}]', 'application/problem+json; charset=utf-8'), settings(), 0);
+		assert.deepEqual(items.map((item) => item.json), [{ id: 1 }, { id: 2 }]);
+		assert.ok(items.every((item) => (item.pairedItem as { item: number }).item === 0));
+	});
+
+	test('autodetect gives text for non-JSON content types, under outputPropertyName', () => {
+		assert.deepEqual(toItems(response('<ok/>', 'text/xml'), settings({ outputPropertyName: 'xml' }), 0)[0].json, { xml: '<ok/>' });
+	});
+
+	test('a JSON primitive is put under outputPropertyName; an empty JSON body is {}', () => {
+		assert.deepEqual(toItems(response('42', 'application/json'), settings(), 0)[0].json, { data: 42 });
+		assert.deepEqual(toItems(response('', 'application/json'), settings(), 0)[0].json, {});
+	});
+
+	test('fullResponse gives body, headers, statusCode and statusMessage', () => {
+		const [item] = toItems(response('{"a":1}', 'application/json', 404), settings({ fullResponse: true }), 0);
+		assert.deepEqual(item.json, { body: { a: 1 }, headers: { 'content-type': 'application/json' }, statusCode: 404, statusMessage: 'Not Found' });
+	});
+
+	test('text is decoded with the charset of the content type', () => {
+		const latin1 = Buffer.from([0x4d, 0xfc, 0x6c, 0x6c, 0x65, 0x72]);
+		assert.deepEqual(toItems(response(latin1, 'text/plain; charset=iso-8859-1'), settings(), 0)[0].json, { data: 'Müller' });
+	});
+
+	test('forced JSON on a non-JSON body fails with a hint to use Text, unless neverError', () => {
+		assert.throws(() => toItems(response('<html>', 'text/html'), settings({ responseFormat: 'json' }), 0), (error: unknown) => {
+			assert.ok(error instanceof RequestSpecError);
+			assert.equal(error.code, 'RESPONSE_NOT_JSON');
+			assert.match(error.description ?? '', /Text/);
+			return true;
+		});
+		assert.deepEqual(toItems(response('<html>', 'text/html'), settings({ responseFormat: 'json', neverError: true }), 0)[0].json, {});
+	});
+});
