@@ -1,4 +1,4 @@
-import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 
 import { MaterialError } from '../errors';
@@ -34,6 +34,8 @@ export interface TlsMaterial {
 	key: KeyFacts;
 	/** Things that work but deserve the user's attention. */
 	warnings: string[];
+	/** Identifies the credential (a hash of all its fields) for caches; reveals nothing of it. */
+	fingerprint: string;
 }
 
 export interface LoadOptions {
@@ -128,12 +130,21 @@ export function loadMaterial(input: MaterialInput, options: LoadOptions = {}): T
 		});
 	}
 	checkValidity(leaf, now);
-
 	const chain = orderChain(leaf, certificates);
 	const ca = parseCaCertificates(input.caCertificates ?? '');
 	const keyFacts = describeKey(key, isEncrypted(keyBlock));
 	const secureContext = buildSecureContext(keyPem, passphrase, chain, ca);
-	return { secureContext, leaf, chain, ca, key: keyFacts, warnings: collectWarnings(leaf, keyFacts) };
+	return { secureContext, leaf, chain, ca, key: keyFacts, warnings: collectWarnings(leaf, keyFacts), fingerprint: fingerprintOf(input) };
+}
+
+/**
+ * A hash of every field of the credential. The bundle holds an encrypted key with a random salt,
+ * so the hash gives no shortcut for guessing the passphrase.
+ */
+export function fingerprintOf(input: MaterialInput): string {
+	return createHash('sha256')
+		.update(JSON.stringify([input.certificateBundle ?? '', input.passphrase ?? '', input.caCertificates ?? '']))
+		.digest('hex');
 }
 
 function checkSize(text: string, field: string): string {
@@ -190,7 +201,10 @@ function decryptKey(keyPem: string, block: PemBlock, passphrase: string | undefi
 	}
 }
 
-function checkValidity(leaf: X509Certificate, now: Date): void {
+/**
+ * @throws MaterialError when the client certificate is outside its validity dates
+ */
+export function checkValidity(leaf: X509Certificate, now: Date): void {
 	const notBefore = new Date(leaf.validFrom);
 	const notAfter = new Date(leaf.validTo);
 	if (now < notBefore) {

@@ -3,7 +3,9 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { createAgent, DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../lib/http/agent';
 import { send } from '../../lib/http/send';
-import { loadMaterial, MaterialInput, TlsMaterial } from '../../lib/tls/material';
+import { sharedMaterials } from '../../lib/tls/cache';
+import type { MaterialInput, TlsMaterial } from '../../lib/tls/material';
+import { sharedSessions } from '../../lib/tls/sessions';
 import { HttpStatusError, toErrorJson, toNodeError } from './errors';
 import { itemParameters, readRequest, readSettings, ExecutionSettings } from './parameters';
 import { toItems } from './response';
@@ -20,7 +22,7 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	const items = ctx.getInputData();
 	let material: TlsMaterial;
 	try {
-		material = loadMaterial((await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as MaterialInput);
+		material = sharedMaterials.load((await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as MaterialInput);
 	} catch (error) {
 		// The credential is the same for every item: fail fast, before any connection.
 		if (!ctx.continueOnFail()) throw toNodeError(ctx.getNode(), error);
@@ -32,7 +34,7 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 
 	const settings = readSettings(itemParameters(ctx, 0), items.length);
 	const signal = ctx.getExecutionCancelSignal?.();
-	const agent = createAgent(material, { connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN });
+	const agent = createAgent(material, { connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN, sessions: sharedSessions });
 	const results: ItemResult[] = new Array(items.length);
 	try {
 		await runBatches(items.length, settings, DEFAULT_CONNECTIONS_PER_ORIGIN, async (itemIndex) => {
