@@ -1,8 +1,9 @@
-import { createHash, createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 
 import { MaterialError } from '../errors';
-import { allowsClientAuth, commonName } from './inspect';
+import { allowsClientAuth, commonName, formatName } from './inspect';
+import { decryptLegacyPkcs8, decryptLegacyTraditionalRsa, describePkcs8Encryption, looksLikePkcs12Base64, readPkcs12 } from './legacy';
 import { findPemBlocks, PemBlock, toPem } from './pem';
 
 /** The credential as the user filled it in. */
@@ -17,6 +18,22 @@ export interface KeyFacts {
 	size?: number;
 	curve?: string;
 	encrypted: boolean;
+	/** How the key was protected, e.g. "PBES2 aes-256-cbc, PBKDF2 hmacWithSHA256" or "PKCS#12". */
+	protection?: string;
+	/** Protected with a cipher OpenSSL 3 only reads with its legacy provider (RC2, DES, RC4). */
+	legacy: boolean;
+}
+
+/** How the secure context gets the key: the user's PEM or PFX as given, or a re-encrypted copy. */
+type ContextKey = { key: string; passphrase?: string } | { pfx: Buffer; passphrase?: string };
+
+interface ParsedBundle {
+	key: KeyObject;
+	certificates: X509Certificate[];
+	contextKey: ContextKey;
+	protection?: string;
+	encrypted: boolean;
+	legacy: boolean;
 }
 
 /**
@@ -69,15 +86,33 @@ const WRONG_THINGS: Record<string, string> = {
 export function loadMaterial(input: MaterialInput, options: LoadOptions = {}): TlsMaterial {
 	const now = options.now ?? new Date();
 	const bundle = checkSize(input.certificateBundle ?? '', BUNDLE_FIELD);
+	const passphrase = input.passphrase ? input.passphrase : undefined;
 	const blocks = findPemBlocks(bundle);
+	const parsed = blocks.length === 0 && looksLikePkcs12Base64(bundle) ? readPkcs12Bundle(bundle, passphrase) : readPemBundle(blocks, passphrase);
+	const leaf = parsed.certificates.find((certificate) => certificate.checkPrivateKey(parsed.key));
+	if (!leaf) {
+		const subjects = parsed.certificates.map((certificate) => `"${commonName(certificate)}"`).join(', ');
+		throw new MaterialError('KEY_CERT_MISMATCH', `The private key does not belong to the certificate in the "${BUNDLE_FIELD}" field (${subjects})`, {
+			field: 'certificateBundle',
+			description: 'The key and the certificate must be issued together. Paste the certificate the partner issued for this key, or the key you generated the request with.',
+		});
+	}
+	checkValidity(leaf, now);
+	const chain = orderChain(leaf, parsed.certificates);
+	const ca = parseCaCertificates(input.caCertificates ?? '');
+	const keyFacts = describeKey(parsed);
+	const secureContext = buildSecureContext(parsed.contextKey, chain, ca);
+	return { secureContext, leaf, chain, ca, key: keyFacts, warnings: collectWarnings(leaf, chain, ca, keyFacts), fingerprint: fingerprintOf(input) };
+}
+
+function readPemBundle(blocks: PemBlock[], passphrase: string | undefined): ParsedBundle {
 	if (blocks.length === 0) {
 		throw new MaterialError('BUNDLE_NO_PEM', `The "${BUNDLE_FIELD}" field contains no PEM block`, {
 			field: 'certificateBundle',
 			description:
-				'Paste the private key and the client certificate as PEM text, each starting with a line like "-----BEGIN ENCRYPTED PRIVATE KEY-----" or "-----BEGIN CERTIFICATE-----".',
+				'Paste the private key and the client certificate as PEM text, each starting with a line like "-----BEGIN ENCRYPTED PRIVATE KEY-----" or "-----BEGIN CERTIFICATE-----", or the base64 of a .p12/.pfx file.',
 		});
 	}
-
 	const keyBlocks: PemBlock[] = [];
 	const certificates: X509Certificate[] = [];
 	for (const block of blocks) {
@@ -97,7 +132,6 @@ export function loadMaterial(input: MaterialInput, options: LoadOptions = {}): T
 		if (KEY_LABELS.has(block.label)) keyBlocks.push(block);
 		else if (CERTIFICATE_LABELS.has(block.label)) certificates.push(parseCertificate(block, BUNDLE_FIELD, 'certificateBundle'));
 	}
-
 	if (keyBlocks.length === 0) {
 		throw new MaterialError('BUNDLE_NO_KEY', `The "${BUNDLE_FIELD}" field contains no private key`, {
 			field: 'certificateBundle',
@@ -116,25 +150,37 @@ export function loadMaterial(input: MaterialInput, options: LoadOptions = {}): T
 			description: 'Add the client certificate block ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----") that the partner issued for this key.',
 		});
 	}
+	return { ...decryptKey(keyBlocks[0], passphrase), certificates };
+}
 
-	const keyBlock = keyBlocks[0];
-	const keyPem = toPem(keyBlock);
-	const passphrase = input.passphrase ? input.passphrase : undefined;
-	const key = decryptKey(keyPem, keyBlock, passphrase);
-	const leaf = certificates.find((certificate) => certificate.checkPrivateKey(key));
-	if (!leaf) {
-		const subjects = certificates.map((certificate) => `"${commonName(certificate)}"`).join(', ');
-		throw new MaterialError('KEY_CERT_MISMATCH', `The private key does not belong to the certificate in the "${BUNDLE_FIELD}" field (${subjects})`, {
-			field: 'certificateBundle',
-			description: 'The key and the certificate must be issued together. Paste the certificate the partner issued for this key, or the key you generated the request with.',
-		});
+/**
+ * A PKCS#12 file: OpenSSL decrypts it for TLS when it can; node-forge lists its key and
+ * certificates for the checks (Node has no PKCS#12 reader) and decrypts what OpenSSL 3 refuses.
+ */
+function readPkcs12Bundle(bundle: string, passphrase: string | undefined): ParsedBundle {
+	const pfx = Buffer.from(bundle.replace(/\s+/g, ''), 'base64');
+	const contents = readPkcs12(pfx, passphrase ?? '');
+	const certificates = contents.certificates.map((der, index) => parseCertificate({ der, index: index + 1, label: 'CERTIFICATE', headers: {} }, BUNDLE_FIELD, 'certificateBundle'));
+	const key = createPrivateKey({ key: contents.keyDer, format: 'der', type: 'pkcs8' });
+	contents.keyDer.fill(0);
+	const legacy = !opensslReadsPfx(pfx, passphrase);
+	return { key, certificates, contextKey: legacy ? reencrypt(key) : { pfx, passphrase }, protection: 'PKCS#12', encrypted: true, legacy };
+}
+
+function opensslReadsPfx(pfx: Buffer, passphrase: string | undefined): boolean {
+	try {
+		tls.createSecureContext({ pfx, passphrase });
+		return true;
+	} catch {
+		// "Unsupported PKCS12 PFX data": RC2-40/3DES files that OpenSSL 3 reads only with its legacy provider.
+		return false;
 	}
-	checkValidity(leaf, now);
-	const chain = orderChain(leaf, certificates);
-	const ca = parseCaCertificates(input.caCertificates ?? '');
-	const keyFacts = describeKey(key, isEncrypted(keyBlock));
-	const secureContext = buildSecureContext(keyPem, passphrase, chain, ca);
-	return { secureContext, leaf, chain, ca, key: keyFacts, warnings: collectWarnings(leaf, keyFacts), fingerprint: fingerprintOf(input) };
+}
+
+/** The key as PKCS#8 PEM encrypted with a random one-time passphrase, so no plaintext PEM exists. */
+function reencrypt(key: KeyObject): ContextKey {
+	const passphrase = randomBytes(32).toString('base64');
+	return { key: key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string, passphrase };
 }
 
 /**
@@ -173,8 +219,10 @@ function isEncrypted(block: PemBlock): boolean {
 	return block.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(block.headers['Proc-Type'] ?? '');
 }
 
-function decryptKey(keyPem: string, block: PemBlock, passphrase: string | undefined): KeyObject {
+function decryptKey(block: PemBlock, passphrase: string | undefined): Omit<ParsedBundle, 'certificates'> {
 	const encrypted = isEncrypted(block);
+	const keyPem = toPem(block);
+	const protection = block.label === 'ENCRYPTED PRIVATE KEY' ? safeDescribe(block.der) : block.headers['DEK-Info']?.split(',')[0];
 	if (encrypted && passphrase === undefined) {
 		throw new MaterialError('PASSPHRASE_MISSING', 'The private key is encrypted, but the "Passphrase" field is empty', {
 			field: 'passphrase',
@@ -182,8 +230,12 @@ function decryptKey(keyPem: string, block: PemBlock, passphrase: string | undefi
 		});
 	}
 	try {
-		return createPrivateKey({ key: keyPem, format: 'pem', passphrase });
+		const key = createPrivateKey({ key: keyPem, format: 'pem', passphrase });
+		return { key, contextKey: { key: keyPem, passphrase }, protection, encrypted, legacy: false };
 	} catch (error) {
+		if (encrypted && passphrase !== undefined && (error as { code?: string }).code === 'ERR_OSSL_EVP_UNSUPPORTED') {
+			return { ...decryptLegacyKey(block, keyPem, passphrase), protection, encrypted, legacy: true };
+		}
 		if (encrypted) {
 			// OpenSSL reports a wrong passphrase with different codes depending on version and cipher
 			// ("bad decrypt", an ASN.1 error after decrypting garbage, …): all of them mean the same here.
@@ -198,6 +250,32 @@ function decryptKey(keyPem: string, block: PemBlock, passphrase: string | undefi
 			description: 'Copy the key block again from the file the partner sent, from its BEGIN line to its END line.',
 			cause: error,
 		});
+	}
+}
+
+/** A key whose cipher OpenSSL 3 refuses (RC2, DES, RC4): decrypted by lib/tls/legacy.ts. */
+function decryptLegacyKey(block: PemBlock, keyPem: string, passphrase: string): Pick<ParsedBundle, 'key' | 'contextKey'> {
+	if (block.label !== 'ENCRYPTED PRIVATE KEY' && block.label !== 'RSA PRIVATE KEY') {
+		throw new MaterialError('KEY_ENCRYPTION_UNSUPPORTED', `The ${block.label.toLowerCase()} is encrypted with a legacy cipher this node cannot read`, {
+			field: 'certificateBundle',
+			description: 'Re-encrypt the key once with a modern cipher: `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem` (add `-provider legacy -provider default` if OpenSSL asks for it).',
+		});
+	}
+	const der = block.label === 'ENCRYPTED PRIVATE KEY' ? decryptLegacyPkcs8(block.der, passphrase) : decryptLegacyTraditionalRsa(keyPem, passphrase);
+	try {
+		const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+		return { key, contextKey: reencrypt(key) };
+	} finally {
+		der.fill(0);
+	}
+}
+
+function safeDescribe(der: Buffer): string | undefined {
+	try {
+		return describePkcs8Encryption(der).algorithm;
+	} catch {
+		// Unparseable structures are reported by the decryption that follows.
+		return undefined;
 	}
 }
 
@@ -255,13 +333,15 @@ function parseCaCertificates(text: string): X509Certificate[] {
 	});
 }
 
-function describeKey(key: KeyObject, encrypted: boolean): KeyFacts {
-	const details = key.asymmetricKeyDetails ?? {};
+function describeKey(parsed: ParsedBundle): KeyFacts {
+	const details = parsed.key.asymmetricKeyDetails ?? {};
 	return {
-		type: key.asymmetricKeyType ?? 'unknown',
+		type: parsed.key.asymmetricKeyType ?? 'unknown',
 		size: details.modulusLength,
 		curve: details.namedCurve,
-		encrypted,
+		encrypted: parsed.encrypted,
+		protection: parsed.protection,
+		legacy: parsed.legacy,
 	};
 }
 
@@ -274,12 +354,12 @@ function defaultCaCertificates(): readonly string[] {
 	return getCACertificates?.('default') ?? tls.rootCertificates;
 }
 
-function buildSecureContext(keyPem: string, passphrase: string | undefined, chain: X509Certificate[], ca: X509Certificate[]): tls.SecureContext {
+function buildSecureContext(contextKey: ContextKey, chain: X509Certificate[], ca: X509Certificate[]): tls.SecureContext {
 	try {
 		return tls.createSecureContext({
-			key: keyPem,
-			passphrase,
-			cert: chain.map((certificate) => certificate.toString()).join(''),
+			...contextKey,
+			// A PKCS#12 file brings its own certificates; otherwise the ordered chain goes along.
+			cert: 'pfx' in contextKey ? undefined : chain.map((certificate) => certificate.toString()).join(''),
 			// Without `ca` Node uses its default store; with it, the store is replaced, so the
 			// partner's CAs are added to the defaults rather than put in their place.
 			ca: ca.length ? [...defaultCaCertificates(), ...ca.map((certificate) => certificate.toString())] : undefined,
@@ -293,13 +373,30 @@ function buildSecureContext(keyPem: string, passphrase: string | undefined, chai
 	}
 }
 
-function collectWarnings(leaf: X509Certificate, key: KeyFacts): string[] {
+function collectWarnings(leaf: X509Certificate, chain: X509Certificate[], ca: X509Certificate[], key: KeyFacts): string[] {
 	const warnings: string[] = [];
 	if (!key.encrypted) {
 		warnings.push('The private key in the credential is not encrypted. Partners usually issue encrypted keys (PKCS#8 with a passphrase); n8n encrypts stored credentials, but an encrypted key is the safer form to keep.');
 	}
+	if (key.legacy || /DES|RC2|RC4|MD5|PBES1/i.test(key.protection ?? '')) {
+		warnings.push(`The private key is protected with weak legacy encryption (${key.protection ?? 'legacy cipher'}). It works, but re-encrypt it once: openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem`);
+	}
 	if (!allowsClientAuth(leaf)) {
 		warnings.push(`The client certificate "${commonName(leaf)}" is not marked for client authentication (no "clientAuth" extended key usage); many servers will reject it.`);
 	}
+	const top = issuerPathEnd(leaf, chain);
+	if (!top.checkIssued(top) && !ca.some((certificate) => top.checkIssued(certificate))) {
+		warnings.push(`The certificate chain in the bundle ends at "${commonName(top)}", issued by "${formatName(top.issuer)}", which is not in the bundle. That is fine when the server knows that CA; if the server rejects the certificate, add the intermediate CA certificate(s) the partner provided.`);
+	}
 	return warnings;
+}
+
+/** The last certificate of the issuer path that starts at the leaf (chain is ordered that way). */
+function issuerPathEnd(leaf: X509Certificate, chain: X509Certificate[]): X509Certificate {
+	let end = leaf;
+	for (const certificate of chain.slice(1)) {
+		if (!end.checkIssued(certificate) || end.checkIssued(end)) break;
+		end = certificate;
+	}
+	return end;
 }
