@@ -45,5 +45,14 @@ export class MtlsCertificateApi implements ICredentialType {
 			description:
 				"Optional. PEM certificate(s) of the CA that signed the partner's server certificate. They are added to the usual public CAs, not used instead of them.",
 		},
+		{
+			displayName: 'Test URL',
+			name: 'testUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://api.partner.example/health',
+			description:
+				"Optional. When set, the credential's Test button also connects to this https:// URL with the certificate and tells you whether the partner's server accepts it. Any path works; a GET is sent.",
+		},
 	];
 }

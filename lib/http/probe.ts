@@ -1,0 +1,49 @@
+import type { Dispatcher } from 'undici';
+
+import { RequestSpecError } from '../errors';
+import { send } from './send';
+
+export interface ProbeResult {
+	/** The server completed the handshake with our certificate and answered without rejecting it. */
+	accepted: boolean;
+	statusCode: number;
+	message: string;
+}
+
+/** nginx answers a missing or refused client certificate with 400 and one of these pages. */
+const NGINX_CERT_PAGES = ['No required SSL certificate was sent', 'The SSL certificate error'];
+
+/**
+ * One GET to the partner's URL to see whether its server takes the client certificate: a real
+ * TLS handshake and request, with the answer put into plain words.
+ *
+ * @throws RequestSpecError for a URL that cannot be used
+ * @throws TransportError when the connection or handshake fails
+ */
+export async function probe(dispatcher: Dispatcher, urlText: string): Promise<ProbeResult> {
+	let url: URL;
+	try {
+		url = new URL(urlText);
+	} catch (error) {
+		throw new RequestSpecError('URL_INVALID', 'The "Test URL" is not a valid URL', { field: 'testUrl', description: 'Enter a full https:// address of the partner API.', cause: error });
+	}
+	const response = await send(dispatcher, { method: 'GET', url, headers: { accept: '*/*' }, timeout: 15_000, redirect: { follow: false, max: 0, allowCrossOrigin: false } });
+	const status = response.statusCode;
+	const body = response.body.subarray(0, 4096).toString('utf8');
+	const page = status === 400 ? NGINX_CERT_PAGES.find((text) => body.includes(text)) : undefined;
+	if (page) {
+		return {
+			accepted: false,
+			statusCode: status,
+			message: `The server at ${url.host} completed TLS but rejected the client certificate (HTTP 400 "${page}"). It does not trust the CA that issued it: ask the partner which CA they accept; \`openssl s_client -connect ${url.host}\` lists it.`,
+		};
+	}
+	if (status === 401 || status === 403) {
+		return {
+			accepted: true,
+			statusCode: status,
+			message: `The server at ${url.host} accepted the TLS handshake with the client certificate, then answered HTTP ${status}: the API itself refuses this identity or wants more authentication. Check with the partner that the certificate is registered for this API.`,
+		};
+	}
+	return { accepted: true, statusCode: status, message: `The server at ${url.host} accepted the client certificate (HTTP ${status}).` };
+}

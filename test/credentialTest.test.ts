@@ -1,0 +1,104 @@
+/**
+ * The credential's Test button, called the way n8n calls it (the method of the node's
+ * `methods.credentialTest`), against real servers on 127.0.0.1.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+
+import { MtlsHttpRequest } from '../nodes/MtlsHttpRequest/MtlsHttpRequest.node';
+import { createStandardPki, StandardPki } from './fixtures/pki';
+import { MtlsServer, ServerOptions, startMtlsServer } from './fixtures/mtlsServer';
+
+const node = new MtlsHttpRequest();
+
+async function runTest(data: Record<string, string>): Promise<INodeCredentialTestResult> {
+	const credentialTest = node.methods.credentialTest[node.description.credentials?.[0].testedBy as 'mtlsCertificateTest'];
+	const credential: ICredentialsDecrypted = { id: '1', name: 'partner', type: 'mtlsCertificateApi', data };
+	// The test method uses nothing of n8n's test context.
+	return credentialTest.call({} as ICredentialTestFunctions, credential);
+}
+
+describe('credential test', () => {
+	let pki: StandardPki;
+	const servers: MtlsServer[] = [];
+	const start = async (options: Partial<ServerOptions> = {}) => {
+		const server = await startMtlsServer({ keyPem: pki.server.keyPem, certPem: pki.server.certPem, clientCa: pki.ca.certPem, ...options });
+		servers.push(server);
+		return server;
+	};
+
+	before(() => {
+		pki = createStandardPki();
+	});
+	after(async () => {
+		await Promise.all(servers.map((server) => server.close()));
+		pki.pki.cleanup();
+	});
+
+	const data = (extra: Record<string, string> = {}) => ({ certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem, ...extra });
+
+	test('without a Test URL it reports subject, issuer, expiry, days left and key type', async () => {
+		const result = await runTest(data());
+		assert.equal(result.status, 'OK');
+		assert.match(result.message, /CN=client-ec\.example/);
+		assert.match(result.message, /issued by ".*CN=Test Partner CA"/);
+		assert.match(result.message, /valid until \d{4}-\d{2}-\d{2} \((36[45]) days left\)/);
+		assert.match(result.message, /key EC prime256v1/);
+	});
+
+	test('a wrong passphrase fails with the field named and no secret shown', async () => {
+		const result = await runTest(data({ passphrase: 'not it' }));
+		assert.equal(result.status, 'Error');
+		assert.match(result.message, /"Passphrase" does not decrypt/);
+		assert.ok(!result.message.includes('not it') && !result.message.includes(pki.passphrase));
+	});
+
+	test('with a Test URL it shakes hands and says the server accepted the certificate', async () => {
+		const server = await start();
+		const result = await runTest(data({ testUrl: `${server.origin}/health` }));
+		assert.equal(result.status, 'OK', result.message);
+		assert.match(result.message, /accepted the client certificate \(HTTP 200\)/);
+		assert.equal(server.requests.at(-1)?.peerSubject, 'client-ec.example');
+	});
+
+	for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+		test(`a server that trusts another CA rejects the certificate (${version})`, async () => {
+			const server = await start({ clientCa: pki.otherCa.certPem, minVersion: version, maxVersion: version });
+			const result = await runTest(data({ testUrl: `${server.origin}/` }));
+			assert.equal(result.status, 'Error');
+			assert.match(result.message, /rejected the client certificate|closed the connection/);
+			assert.equal(server.requests.length, 0);
+		});
+	}
+
+	test('nginx\'s "No required SSL certificate was sent" page is read as a rejection', async () => {
+		const server = await start({ rejectUnauthorized: false });
+		server.route('/', (_req, res) => {
+			res.statusCode = 400;
+			res.end('<html><head><title>400 No required SSL certificate was sent</title></head></html>');
+		});
+		const result = await runTest(data({ testUrl: `${server.origin}/` }));
+		assert.equal(result.status, 'Error');
+		assert.match(result.message, /rejected the client certificate \(HTTP 400 "No required SSL certificate was sent"\)/);
+		assert.match(result.message, /openssl s_client -connect localhost:\d+/);
+	});
+
+	test('HTTP 403 after the handshake: TLS is fine, the API refuses the identity', async () => {
+		const server = await start();
+		server.route('/forbidden', (_req, res) => {
+			res.statusCode = 403;
+			res.end('forbidden');
+		});
+		const result = await runTest(data({ testUrl: `${server.origin}/forbidden` }));
+		assert.equal(result.status, 'OK');
+		assert.match(result.message, /accepted the TLS handshake .* HTTP 403/);
+	});
+
+	test('an untrusted server certificate is reported with the CA field as the fix', async () => {
+		const server = await start();
+		const result = await runTest(data({ caCertificates: '', testUrl: `${server.origin}/` }));
+		assert.equal(result.status, 'Error');
+		assert.match(result.message, /not trusted.*"CA Certificates"/);
+	});
+});
