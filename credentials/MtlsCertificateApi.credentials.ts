@@ -54,5 +54,22 @@ export class MtlsCertificateApi implements ICredentialType {
 			description:
 				"Optional. When set, the credential's Test button also connects to this https:// URL with the certificate and tells you whether the partner's server accepts it. Any path works; a GET is sent.",
 		},
+		{
+			displayName: 'Next Certificate Bundle',
+			name: 'nextCertificateBundle',
+			type: 'string',
+			typeOptions: { password: true, rows: 6 },
+			default: '',
+			description:
+				'Optional. The successor certificate and key, in the same form as the Certificate Bundle. The node switches to it on its start date (or as soon as the current certificate expires), so a rotation needs no edit on the day.',
+		},
+		{
+			displayName: 'Next Passphrase',
+			name: 'nextPassphrase',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'The passphrase of the next key',
+		},
 	];
 }

@@ -31,6 +31,42 @@ export function createAgent(material: TlsMaterial, options: AgentOptions = {}): 
 	});
 }
 
+export interface TlsTarget {
+	host: string;
+	port: number;
+	servername?: string;
+	session?: Buffer;
+	/** Only for inspecting a server's certificates; requests always verify the server. */
+	rejectUnauthorized?: boolean;
+	timeout: number;
+}
+
+/**
+ * The one mapping of our material onto `tls.connect`. An idle timer, not a deadline, bounds the
+ * handshake: one that makes progress is not cut off.
+ */
+export function openTlsSocket(material: TlsMaterial, target: TlsTarget): tls.TLSSocket {
+	const socket = tls.connect({
+		host: target.host,
+		port: target.port,
+		servername: target.servername,
+		secureContext: material.secureContext,
+		rejectUnauthorized: target.rejectUnauthorized ?? true,
+		session: target.session,
+		ALPNProtocols: ['http/1.1'],
+	});
+	socket.setTimeout(target.timeout, () => {
+		socket.destroy(Object.assign(new Error(`Connecting to ${target.host}:${target.port} timed out after ${target.timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
+	});
+	socket.once('secureConnect', () => socket.setTimeout(0));
+	return socket;
+}
+
+/** SNI carries host names only (RFC 6066, section 3). */
+export function serverNameFor(host: string): string | undefined {
+	return isIP(host) ? undefined : host;
+}
+
 /**
  * Opens TLS connections like undici's own connector, but keeps sessions in a store that outlives
  * the Agent (undici's cache is per connector and only weakly held), keyed by credential and
@@ -39,9 +75,9 @@ export function createAgent(material: TlsMaterial, options: AgentOptions = {}): 
 function createConnector(material: TlsMaterial, sessions: SessionStore, timeout: number): buildConnector.connector {
 	return ({ hostname, port, servername }, callback) => {
 		const host = hostname.replace(/^\[(.*)\]$/, '$1');
-		// SNI carries host names only (RFC 6066, section 3).
-		const sni = servername || (isIP(host) ? undefined : host);
-		const key = `${material.fingerprint}|${host}|${port || 443}|${sni ?? ''}`;
+		const sni = servername || serverNameFor(host);
+		const portNumber = Number(port) || 443;
+		const key = `${material.fingerprint}|${host}|${portNumber}|${sni ?? ''}`;
 		let pending: buildConnector.Callback | undefined = callback;
 		const settle = (error: Error | null, socket?: tls.TLSSocket) => {
 			const done = pending;
@@ -50,27 +86,12 @@ function createConnector(material: TlsMaterial, sessions: SessionStore, timeout:
 			if (error) done(error, null);
 			else done(null, socket as tls.TLSSocket);
 		};
-		const socket = tls.connect({
-			host,
-			port: Number(port) || 443,
-			servername: sni,
-			secureContext: material.secureContext,
-			rejectUnauthorized: true,
-			session: sessions.get(key),
-			ALPNProtocols: ['http/1.1'],
-		});
-		// An idle timer, not a deadline: a handshake that makes progress is not cut off.
-		socket.setTimeout(timeout, () => {
-			socket.destroy(Object.assign(new Error(`Connecting to ${host}:${port || 443} timed out after ${timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
-		});
+		const socket = openTlsSocket(material, { host, port: portNumber, servername: sni, session: sessions.get(key), timeout });
 		socket
 			.setNoDelay(true)
 			.setKeepAlive(true, 60_000)
 			.on('session', (session: Buffer) => sessions.set(key, session))
-			.once('secureConnect', () => {
-				socket.setTimeout(0);
-				settle(null, socket);
-			})
+			.once('secureConnect', () => settle(null, socket))
 			.on('error', (error) => settle(error));
 	};
 }

@@ -23,11 +23,11 @@ export class MaterialCache {
 		const entry = this.entries.get(key);
 		this.entries.delete(key);
 		if (entry && now.getTime() - entry.usedAt <= this.idleMs) {
-			checkValidity(entry.material.leaf, now);
+			if (options.checkValidity ?? true) checkValidity(entry.material.leaf, now);
 			this.entries.set(key, { material: entry.material, usedAt: now.getTime() });
 			return entry.material;
 		}
-		const material = loadMaterial(input, { now });
+		const material = loadMaterial(input, { ...options, now });
 		if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
 		this.entries.set(key, { material, usedAt: now.getTime() });
 		return material;

@@ -12,6 +12,9 @@ export interface CertificateFacts {
 	expired: boolean;
 	fingerprint256: string;
 	extendedKeyUsage: string[];
+	keyType: string;
+	/** RSA modulus bits, or the EC curve's bits (P-256 → 256). */
+	keySize?: number;
 	/** SHA-256 of the DER SubjectPublicKeyInfo, base64, as curl's `sha256//` pins use it. */
 	publicKeyPin: string;
 }
@@ -58,6 +61,8 @@ export function describeCertificate(certificate: X509Certificate, now = new Date
 		expired: notAfter.getTime() < now.getTime(),
 		fingerprint256: certificate.fingerprint256,
 		extendedKeyUsage: (certificate.keyUsage ?? []).map((oid) => EKU_NAMES[oid] ?? oid),
+		keyType: certificate.publicKey.asymmetricKeyType ?? 'unknown',
+		keySize: keySizeOf(certificate),
 		publicKeyPin: createHash('sha256').update(spki).digest('base64'),
 	};
 }
@@ -66,4 +71,36 @@ export function describeCertificate(certificate: X509Certificate, now = new Date
 export function allowsClientAuth(certificate: X509Certificate): boolean {
 	const eku = certificate.keyUsage;
 	return !eku || eku.length === 0 || eku.includes(CLIENT_AUTH_OID) || eku.includes('2.5.29.37.0');
+}
+
+/** The role name expiryNotices gives advice for. */
+export const CLIENT_ROLE = 'client certificate';
+
+const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 };
+
+function keySizeOf(certificate: X509Certificate): number | undefined {
+	const details = certificate.publicKey.asymmetricKeyDetails ?? {};
+	if (details.modulusLength) return details.modulusLength;
+	if (details.namedCurve) return CURVE_BITS[details.namedCurve];
+	const type = certificate.publicKey.asymmetricKeyType;
+	return type === 'ed25519' ? 256 : type === 'ed448' ? 456 : undefined;
+}
+
+/**
+ * One sentence per certificate that expires within `thresholdDays` (or has expired), for
+ * execution hints and the credential test.
+ */
+export function expiryNotices(certificates: Array<{ role: string; certificate: X509Certificate }>, thresholdDays: number, now = new Date()): string[] {
+	const notices: string[] = [];
+	for (const { role, certificate } of certificates) {
+		const facts = describeCertificate(certificate, now);
+		if (facts.daysUntilExpiry >= thresholdDays) continue;
+		const when = facts.notAfter.slice(0, 10);
+		notices.push(
+			facts.expired
+				? `The ${role} "${commonName(certificate)}" expired on ${when}.`
+				: `The ${role} "${commonName(certificate)}" expires on ${when} (${facts.daysUntilExpiry} days left).${role === CLIENT_ROLE ? ' Ask the partner for its successor and paste it into "Next Certificate Bundle" to switch over without an outage.' : ''}`,
+		);
+	}
+	return notices;
 }

@@ -57,6 +57,8 @@ export interface TlsMaterial {
 
 export interface LoadOptions {
 	now?: Date;
+	/** Refuse a client certificate outside its validity dates (default true). */
+	checkValidity?: boolean;
 }
 
 /** Inputs larger than this are not certificate material; refuse them before parsing. */
@@ -97,7 +99,7 @@ export function loadMaterial(input: MaterialInput, options: LoadOptions = {}): T
 			description: 'The key and the certificate must be issued together. Paste the certificate the partner issued for this key, or the key you generated the request with.',
 		});
 	}
-	checkValidity(leaf, now);
+	if (options.checkValidity ?? true) checkValidity(leaf, now);
 	const chain = orderChain(leaf, parsed.certificates);
 	const ca = parseCaCertificates(input.caCertificates ?? '');
 	const keyFacts = describeKey(parsed);

@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 
 import { mtlsCertificateTest } from './credentialTest';
 import { properties } from './description';
+import { executeCertificateInfo } from './certificateInfo';
 import { executeRequests } from './execute';
 
 export class MtlsHttpRequest implements INodeType {
@@ -12,7 +13,7 @@ export class MtlsHttpRequest implements INodeType {
 		icon: { light: 'file:mtlsHttpRequest.svg', dark: 'file:mtlsHttpRequest.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{$parameter["method"] + ": " + $parameter["url"]}}',
+		subtitle: '={{$parameter["operation"] === "certificateInfo" ? "Certificate Info" : $parameter["method"] + ": " + $parameter["url"]}}',
 		description: "Call a partner's REST API over mutual TLS with a client certificate",
 		defaults: { name: 'mTLS HTTP Request' },
 		usableAsTool: true,
@@ -25,6 +26,7 @@ export class MtlsHttpRequest implements INodeType {
 	methods = { credentialTest: { mtlsCertificateTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return executeRequests(this);
+		const operation = this.getNodeParameter('operation', 0, 'request') as string;
+		return operation === 'certificateInfo' ? executeCertificateInfo(this) : executeRequests(this);
 	}
 }

@@ -3,10 +3,13 @@ import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTe
 import { MtlsError } from '../../lib/errors';
 import { createAgent } from '../../lib/http/agent';
 import { probe } from '../../lib/http/probe';
+import { sharedMaterials } from '../../lib/tls/cache';
 import { describeCertificate } from '../../lib/tls/inspect';
-import { loadMaterial, MaterialInput, TlsMaterial } from '../../lib/tls/material';
+import type { TlsMaterial } from '../../lib/tls/material';
+import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation';
+import { credentialNotices, DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
 
-interface CredentialData extends MaterialInput {
+interface CredentialData extends RotatingInput {
 	testUrl?: string;
 }
 
@@ -16,13 +19,14 @@ interface CredentialData extends MaterialInput {
  */
 export async function mtlsCertificateTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 	const data = (credential.data ?? {}) as unknown as CredentialData;
-	let material: TlsMaterial;
+	let selection: Selection;
 	try {
-		material = loadMaterial(data);
+		selection = selectMaterial(data, sharedMaterials);
 	} catch (error) {
 		return { status: 'Error', message: describeError(error) };
 	}
-	const summary = summarize(material);
+	const material = selection.material;
+	const summary = summarize(selection);
 	if (!data.testUrl?.trim()) return { status: 'OK', message: summary };
 	const agent = createAgent(material, { connectionsPerOrigin: 1 });
 	try {
@@ -35,12 +39,21 @@ export async function mtlsCertificateTest(this: ICredentialTestFunctions, creden
 	}
 }
 
-function summarize(material: TlsMaterial): string {
+function summarize(selection: Selection): string {
+	const notices = credentialNotices(selection, DEFAULT_EXPIRY_WARNING_DAYS);
+	const warnings = notices.length ? ` Warning: ${notices.join(' ')}` : '';
+	const standby = selection.standby ? ` ${selection.active === 'next' ? 'Previous' : 'Next'} certificate: ${describe(selection.standby)}` : '';
+	return `Certificate ${describe(selection.material)}${warnings}${standby}`;
+}
+
+function describe(material: TlsMaterial): string {
 	const leaf = describeCertificate(material.leaf);
 	const key = material.key;
 	const keyText = key.curve ? `${key.type.toUpperCase()} ${key.curve}` : `${key.type.toUpperCase()}${key.size ? ` ${key.size} bit` : ''}`;
-	const warnings = material.warnings.length ? ` Warning: ${material.warnings.join(' ')}` : '';
-	return `Certificate "${leaf.subject}" issued by "${leaf.issuer}", valid until ${leaf.notAfter.slice(0, 10)} (${leaf.daysUntilExpiry} days left), key ${keyText}.${warnings}`;
+	const validity = leaf.daysUntilExpiry >= 0 && new Date(leaf.notBefore) <= new Date()
+		? `valid until ${leaf.notAfter.slice(0, 10)} (${leaf.daysUntilExpiry} days left)`
+		: `valid from ${leaf.notBefore.slice(0, 10)} to ${leaf.notAfter.slice(0, 10)}`;
+	return `"${leaf.subject}" issued by "${leaf.issuer}", ${validity}, key ${keyText}.`;
 }
 
 function describeError(error: unknown): string {

@@ -3,14 +3,12 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { createAgent, DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../lib/http/agent';
 import { send } from '../../lib/http/send';
-import { sharedMaterials } from '../../lib/tls/cache';
-import type { MaterialInput, TlsMaterial } from '../../lib/tls/material';
+import type { TlsMaterial } from '../../lib/tls/material';
 import { sharedSessions } from '../../lib/tls/sessions';
+import { credentialNotices, loadCredential } from './credential';
 import { HttpStatusError, toErrorJson, toNodeError } from './errors';
 import { itemParameters, readRequest, readSettings, ExecutionSettings } from './parameters';
 import { toItems } from './response';
-
-export const CREDENTIAL_TYPE = 'mtlsCertificateApi';
 
 type ItemResult = INodeExecutionData[] | { error: unknown };
 
@@ -20,19 +18,17 @@ type ItemResult = INodeExecutionData[] | { error: unknown };
  */
 export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
+	const settings = readSettings(itemParameters(ctx, 0), items.length);
 	let material: TlsMaterial;
 	try {
-		material = sharedMaterials.load((await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as MaterialInput);
+		const selection = await loadCredential(ctx);
+		material = selection.material;
+		addHints(ctx, credentialNotices(selection, settings.expiryWarningDays));
 	} catch (error) {
 		// The credential is the same for every item: fail fast, before any connection.
 		if (!ctx.continueOnFail()) throw toNodeError(ctx.getNode(), error);
 		return [items.map((_, itemIndex) => ({ json: toErrorJson(toNodeError(ctx.getNode(), error, itemIndex), error), pairedItem: { item: itemIndex } }))];
 	}
-	if (material.warnings.length) {
-		ctx.addExecutionHints?.(...material.warnings.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const })));
-	}
-
-	const settings = readSettings(itemParameters(ctx, 0), items.length);
 	const signal = ctx.getExecutionCancelSignal?.();
 	const agent = createAgent(material, { connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN, sessions: sharedSessions });
 	const results: ItemResult[] = new Array(items.length);
@@ -92,4 +88,10 @@ function collect(ctx: IExecuteFunctions, results: ItemResult[]): INodeExecutionD
 		output.push({ json: toErrorJson(nodeError, result.error), pairedItem: { item: itemIndex } });
 	}
 	return output;
+}
+
+/** Execution hints appear above the output in the editor; older n8n versions have none. */
+export function addHints(ctx: IExecuteFunctions, messages: string[]): void {
+	if (messages.length === 0) return;
+	ctx.addExecutionHints?.(...messages.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const })));
 }

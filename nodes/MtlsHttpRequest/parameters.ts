@@ -2,6 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
 import type { HttpRequest } from '../../lib/http/send';
+import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
 
 /** The only module that reads node parameters; everything after it works on typed values. */
 
@@ -20,6 +21,8 @@ export interface ExecutionSettings {
 	batchSize: number;
 	batchInterval: number;
 	response: ResponseSettings;
+	/** Certificates expiring within this many days produce an execution hint. */
+	expiryWarningDays: number;
 }
 
 interface KeyValue {
@@ -33,6 +36,7 @@ interface RequestOptions {
 	redirect?: { redirect?: { followRedirects?: boolean; maxRedirects?: number; allowCrossOriginRedirects?: boolean } };
 	response?: { response?: Partial<ResponseSettings> };
 	timeout?: number;
+	expiryWarningDays?: number;
 }
 
 const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
@@ -60,6 +64,7 @@ export function readSettings(param: ParamReader, itemCount: number): ExecutionSe
 			responseFormat: response.responseFormat ?? 'autodetect',
 			outputPropertyName: response.outputPropertyName || 'data',
 		},
+		expiryWarningDays: options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
 	};
 }
 

@@ -42,6 +42,14 @@ export const optionsProperty: INodeProperties = {
 			],
 		},
 		{
+			displayName: 'Expiry Warning (Days)',
+			name: 'expiryWarningDays',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 30,
+			description: 'When a certificate of the credential expires within this many days, the execution shows a warning with the date',
+		},
+		{
 			displayName: 'Lowercase Headers',
 			name: 'lowercaseHeaders',
 			type: 'boolean',

@@ -51,11 +51,39 @@ export const operationProperty: INodeProperties = {
 			action: 'Send a request over mutual TLS',
 			description: 'Call the API with the client certificate of the credential',
 		},
+		{
+			name: 'Certificate Info',
+			value: 'certificateInfo',
+			action: 'Report the certificates and their expiry',
+			description: "Make no request: output one item per certificate of the credential (and of the partner's server, when a URL is given) with its expiry, for monitoring",
+		},
 	],
 	default: 'request',
 };
 
 const onRequest = { operation: ['request'] };
+const onCertificateInfo = { operation: ['certificateInfo'] };
+
+export const certificateInfoProperties: INodeProperties[] = [
+	{
+		displayName: 'Server URL',
+		name: 'serverUrl',
+		type: 'string',
+		displayOptions: { show: onCertificateInfo },
+		default: '',
+		placeholder: 'https://api.partner.example',
+		description: "Optional. Also connect here with the client certificate and report the certificates of the partner's server. Nothing is sent after the handshake.",
+	},
+	{
+		displayName: 'Expiry Warning (Days)',
+		name: 'expiryWarningDays',
+		type: 'number',
+		displayOptions: { show: onCertificateInfo },
+		typeOptions: { minValue: 0 },
+		default: 30,
+		description: 'Certificates expiring within this many days get expiresSoon: true',
+	},
+];
 
 export const requestProperties: INodeProperties[] = [
 	{

@@ -1,0 +1,61 @@
+import { X509Certificate } from 'node:crypto';
+import { checkServerIdentity, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
+
+import type { TlsMaterial } from '../tls/material';
+import { openTlsSocket, serverNameFor } from './agent';
+import { toTransportError } from './failures';
+
+export interface ServerChain {
+	/** Whether the server's certificate verified against the trust store and the host name. */
+	trusted: boolean;
+	/** Why it did not, in OpenSSL's words (e.g. CERT_HAS_EXPIRED). */
+	trustError?: string;
+	/** The chain as the server sent it, its own certificate first. */
+	certificates: X509Certificate[];
+	protocol: string | null;
+}
+
+/**
+ * Connects to a server with the client certificate and reads the certificate chain it presents.
+ * Nothing is sent over the connection; the server is not required to be trusted, so monitoring can
+ * report an expired or unknown server certificate instead of only failing on it.
+ *
+ * @throws TransportError when no TLS connection can be made
+ */
+export async function fetchServerChain(material: TlsMaterial, url: URL, timeout = 10_000): Promise<ServerChain> {
+	const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+	const socket = openTlsSocket(material, { host, port: Number(url.port) || 443, servername: serverNameFor(host), rejectUnauthorized: false, timeout });
+	try {
+		await new Promise<void>((resolve, reject) => {
+			socket.once('secureConnect', resolve);
+			socket.once('error', reject);
+		});
+		const verifyError = socket.authorizationError;
+		const hostError = verifyError ? undefined : checkHost(socket.getPeerCertificate(), host);
+		return {
+			trusted: socket.authorized && !hostError,
+			trustError: verifyError ? String((verifyError as { code?: string }).code ?? verifyError) : hostError,
+			certificates: chainOf(socket.getPeerCertificate(true)),
+			protocol: socket.getProtocol(),
+		};
+	} catch (error) {
+		throw toTransportError(error, url);
+	} finally {
+		socket.destroy();
+	}
+}
+
+function checkHost(certificate: PeerCertificate, host: string): string | undefined {
+	const error = checkServerIdentity(host, certificate);
+	return error ? 'ERR_TLS_CERT_ALTNAME_INVALID' : undefined;
+}
+
+function chainOf(peer: DetailedPeerCertificate): X509Certificate[] {
+	const chain: X509Certificate[] = [];
+	const seen = new Set<string>();
+	for (let current: DetailedPeerCertificate | undefined = peer; current?.raw && !seen.has(current.fingerprint256); current = current.issuerCertificate) {
+		seen.add(current.fingerprint256);
+		chain.push(new X509Certificate(current.raw));
+	}
+	return chain;
+}

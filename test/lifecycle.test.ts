@@ -1,0 +1,124 @@
+/**
+ * Certificates with chosen validity windows: expiry notices, the successor certificate taking
+ * over on its start date, and the partner server's chain read over a real connection.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { createAgent } from '../lib/http/agent';
+import { fetchServerChain } from '../lib/http/peer';
+import { send } from '../lib/http/send';
+import { MaterialCache } from '../lib/tls/cache';
+import { describeCertificate, expiryNotices } from '../lib/tls/inspect';
+import { selectMaterial } from '../lib/tls/rotation';
+import { Authority, encryptKey, Issued, Pki } from './fixtures/pki';
+import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
+
+const PASS = 'rotation pass';
+const bundleOf = (issued: Issued) => encryptKey(issued.keyPem, PASS) + issued.certPem;
+
+describe('certificate lifecycle', () => {
+	let pki: Pki;
+	let ca: Authority;
+	let server: MtlsServer;
+	const certs: Record<string, Issued> = {};
+
+	before(async () => {
+		pki = new Pki();
+		ca = pki.createRoot('Lifecycle CA');
+		const windows: Record<string, [number, number]> = {
+			expired: [-30, -1], expiring: [-300, 5], year: [-1, 365], notYet: [2, 400], successor: [-1, 730], successorLater: [3, 730],
+		};
+		for (const [name, [startDays, endDays]] of Object.entries(windows)) certs[name] = pki.issue(ca, { cn: `client-${name}`, startDays, endDays });
+		const serverCert = pki.issue(ca, { cn: 'localhost', eku: 'serverAuth', san: ['DNS:localhost', 'IP:127.0.0.1'] });
+		server = await startMtlsServer({ keyPem: serverCert.keyPem, certPem: serverCert.certPem, clientCa: ca.certPem });
+	});
+	after(async () => {
+		await server.close();
+		pki.cleanup();
+	});
+
+	const input = (current: string, next?: string, nextPassphrase = PASS) => ({
+		certificateBundle: bundleOf(certs[current]),
+		passphrase: PASS,
+		caCertificates: ca.certPem,
+		...(next ? { nextCertificateBundle: bundleOf(certs[next]), nextPassphrase } : {}),
+	});
+
+	test('daysUntilExpiry, expired and the expiry notice follow the validity window', () => {
+		const cache = new MaterialCache();
+		const expiring = cache.load(input('expiring')).leaf;
+		const year = cache.load(input('year')).leaf;
+		assert.equal(describeCertificate(expiring).daysUntilExpiry, 4);
+		assert.equal(describeCertificate(year).daysUntilExpiry, 364);
+		assert.equal(describeCertificate(expiring).expired, false);
+		const notices = expiryNotices([{ role: 'client certificate', certificate: expiring }, { role: 'client certificate', certificate: year }], 30);
+		assert.equal(notices.length, 1);
+		assert.match(notices[0], /"client-expiring" expires on \d{4}-\d{2}-\d{2} \(4 days left\)/);
+		assert.match(notices[0], /Next Certificate Bundle/);
+	});
+
+	test('an expired or not-yet-valid certificate fails before any connection, with its dates', () => {
+		const cache = new MaterialCache();
+		assert.throws(() => selectMaterial(input('expired'), cache), { code: 'CERTIFICATE_EXPIRED', message: /client-expired" expired on \d{4}-/ });
+		assert.throws(() => selectMaterial(input('notYet'), cache), { code: 'CERTIFICATE_NOT_YET_VALID', message: /not valid before \d{4}-/ });
+		assert.equal(server.requests.length, 0);
+	});
+
+	test('the successor takes over from its start date; before that the current one is used', async () => {
+		const cache = new MaterialCache();
+		const now = selectMaterial(input('year', 'successor'), cache);
+		assert.equal(now.active, 'next');
+		const later = selectMaterial(input('year', 'successorLater'), cache);
+		assert.equal(later.active, 'current');
+		const inFourDays = selectMaterial(input('year', 'successorLater'), cache, new Date(Date.now() + 4 * 86_400_000));
+		assert.equal(inFourDays.active, 'next');
+		const afterExpiry = selectMaterial(input('expired', 'successor'), cache);
+		assert.equal(afterExpiry.active, 'next');
+		for (const [selection, expected] of [[now, 'client-successor'], [later, 'client-year']] as const) {
+			const agent = createAgent(selection.material);
+			try {
+				const response = await send(agent, { method: 'GET', url: new URL(`${server.origin}/who`), headers: {}, redirect: { follow: false, max: 0, allowCrossOrigin: false } });
+				assert.equal(JSON.parse(response.body.toString()).peerSubject, expected);
+			} finally {
+				await agent.close();
+			}
+		}
+	});
+
+	test('neither certificate valid: one error with both windows', () => {
+		assert.throws(() => selectMaterial(input('expired', 'notYet'), new MaterialCache()), (error: { code: string; description: string }) => {
+			assert.equal(error.code, 'NO_VALID_CERTIFICATE');
+			assert.match(error.description, /current one is valid from .* the next one from/);
+			return true;
+		});
+	});
+
+	test('a bad successor is reported against the "Next" fields', () => {
+		assert.throws(() => selectMaterial(input('year', 'successor', 'wrong'), new MaterialCache()), (error: { code: string; field: string; message: string }) => {
+			assert.equal(error.code, 'PASSPHRASE_WRONG');
+			assert.equal(error.field, 'nextPassphrase');
+			assert.match(error.message, /"Next Passphrase"/);
+			return true;
+		});
+	});
+
+	test("the partner server's chain is read over a real connection, trusted or not", async () => {
+		const material = new MaterialCache().load(input('year'));
+		const chain = await fetchServerChain(material, new URL(server.origin));
+		assert.equal(chain.trusted, true);
+		assert.equal(describeCertificate(chain.certificates[0]).subject, 'O=mTLS Test, CN=localhost');
+		assert.ok(chain.certificates.length >= 1);
+
+		const expiredServer = pki.issue(ca, { cn: 'localhost', eku: 'serverAuth', san: ['DNS:localhost'], startDays: -10, endDays: -2 });
+		const stale = await startMtlsServer({ keyPem: expiredServer.keyPem, certPem: expiredServer.certPem, clientCa: ca.certPem });
+		try {
+			const staleChain = await fetchServerChain(material, new URL(stale.origin));
+			assert.equal(staleChain.trusted, false);
+			assert.equal(staleChain.trustError, 'CERT_HAS_EXPIRED');
+			assert.equal(describeCertificate(staleChain.certificates[0]).expired, true);
+		} finally {
+			await stale.close();
+		}
+	});
+});
