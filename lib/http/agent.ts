@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 
 import type { TlsMaterial } from '../tls/material';
 import { SessionStore } from '../tls/sessions';
+import { HANDSHAKE_INTERRUPTED } from './failures';
 
 export interface AgentOptions {
 	/** Most connections kept to one origin; more requests wait for a free one. */
@@ -12,6 +14,24 @@ export interface AgentOptions {
 	connectTimeout?: number;
 	/** Where TLS sessions are kept for resumption; without it, sessions live as long as the Agent. */
 	sessions?: SessionStore;
+	/** SNI and the name the server certificate must match, instead of the URL's host. */
+	serverName?: string;
+	/** Accept a server certificate that does not verify (the client certificate is still sent). */
+	allowUnauthorized?: boolean;
+	/** SHA-256 digests (base64) of allowed server public keys; checked on every connection. */
+	pins?: string[];
+	/** Offer HTTP/2 by ALPN. */
+	allowH2?: boolean;
+}
+
+/** What every connection of an Agent shares. */
+interface ConnectionPolicy {
+	sessions: SessionStore;
+	timeout: number;
+	serverName?: string;
+	allowUnauthorized: boolean;
+	pins: string[];
+	allowH2: boolean;
 }
 
 export const DEFAULT_CONNECTIONS_PER_ORIGIN = 10;
@@ -26,8 +46,15 @@ export function createAgent(material: TlsMaterial, options: AgentOptions = {}): 
 	return new Agent({
 		connections: options.connectionsPerOrigin ?? DEFAULT_CONNECTIONS_PER_ORIGIN,
 		pipelining: 1,
-		allowH2: false,
-		connect: createConnector(material, options.sessions ?? new SessionStore(), options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS),
+		allowH2: options.allowH2 ?? false,
+		connect: createConnector(material, {
+			sessions: options.sessions ?? new SessionStore(),
+			timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
+			serverName: options.serverName || undefined,
+			allowUnauthorized: options.allowUnauthorized ?? false,
+			pins: options.pins ?? [],
+			allowH2: options.allowH2 ?? false,
+		}),
 	});
 }
 
@@ -36,9 +63,10 @@ export interface TlsTarget {
 	port: number;
 	servername?: string;
 	session?: Buffer;
-	/** Only for inspecting a server's certificates; requests always verify the server. */
+	/** Verify the server certificate (default true). */
 	rejectUnauthorized?: boolean;
 	timeout: number;
+	alpn?: string[];
 }
 
 /**
@@ -53,7 +81,7 @@ export function openTlsSocket(material: TlsMaterial, target: TlsTarget): tls.TLS
 		secureContext: material.secureContext,
 		rejectUnauthorized: target.rejectUnauthorized ?? true,
 		session: target.session,
-		ALPNProtocols: ['http/1.1'],
+		ALPNProtocols: target.alpn ?? ['http/1.1'],
 	});
 	socket.setTimeout(target.timeout, () => {
 		socket.destroy(Object.assign(new Error(`Connecting to ${target.host}:${target.port} timed out after ${target.timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
@@ -72,26 +100,82 @@ export function serverNameFor(host: string): string | undefined {
  * the Agent (undici's cache is per connector and only weakly held), keyed by credential and
  * destination.
  */
-function createConnector(material: TlsMaterial, sessions: SessionStore, timeout: number): buildConnector.connector {
+function createConnector(material: TlsMaterial, policy: ConnectionPolicy): buildConnector.connector {
+	const { sessions, timeout } = policy;
 	return ({ hostname, port, servername }, callback) => {
 		const host = hostname.replace(/^\[(.*)\]$/, '$1');
-		const sni = servername || serverNameFor(host);
+		const sni = policy.serverName ?? (servername || serverNameFor(host));
 		const portNumber = Number(port) || 443;
-		const key = `${material.fingerprint}|${host}|${portNumber}|${sni ?? ''}`;
+		// A session carries the client identity and the verification result it was made with.
+		const key = `${material.fingerprint}|${host}|${portNumber}|${sni ?? ''}|${policy.allowUnauthorized ? 'unverified' : 'verified'}`;
 		let pending: buildConnector.Callback | undefined = callback;
 		const settle = (error: Error | null, socket?: tls.TLSSocket) => {
 			const done = pending;
 			pending = undefined;
 			if (!done) return;
-			if (error) done(error, null);
-			else done(null, socket as tls.TLSSocket);
+			if (error) done(markHandshakeInterrupted(error), null);
+			else done(null, keepTlsAlert(socket as tls.TLSSocket));
 		};
-		const socket = openTlsSocket(material, { host, port: portNumber, servername: sni, session: sessions.get(key), timeout });
+		const socket = openTlsSocket(material, {
+			host,
+			port: portNumber,
+			servername: sni,
+			session: sessions.get(key),
+			timeout,
+			rejectUnauthorized: !policy.allowUnauthorized,
+			alpn: policy.allowH2 ? ['h2', 'http/1.1'] : ['http/1.1'],
+		});
 		socket
 			.setNoDelay(true)
 			.setKeepAlive(true, 60_000)
 			.on('session', (session: Buffer) => sessions.set(key, session))
-			.once('secureConnect', () => settle(null, socket))
+			.once('secureConnect', () => {
+				const mismatch = checkPins(socket, policy.pins);
+				if (mismatch) socket.destroy(mismatch);
+				else settle(null, socket);
+			})
 			.on('error', (error) => settle(error));
 	};
+}
+
+/** The curl-style pin of a server's public key: SHA-256 of its DER SubjectPublicKeyInfo, base64. */
+export function publicKeyPinOf(socket: tls.TLSSocket): string | undefined {
+	const certificate = socket.getPeerX509Certificate();
+	return certificate && createHash('sha256').update(certificate.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+}
+
+function checkPins(socket: tls.TLSSocket, pins: string[]): Error | undefined {
+	if (pins.length === 0) return undefined;
+	const seen = publicKeyPinOf(socket);
+	if (seen && pins.includes(seen)) return undefined;
+	return Object.assign(new Error('The server public key does not match the pinned keys'), { code: 'ERR_MTLS_PIN_MISMATCH', seenPin: seen ? `sha256//${seen}` : 'none' });
+}
+
+/*
+ * A server that refuses the client certificate says so in ways undici does not pass on, and the
+ * certificate is what users most need to hear about:
+ * - servers built on Node's `tls` close the connection during the handshake without an alert,
+ *   which reaches us as a bare ECONNRESET, like any dropped connection;
+ * - under TLS 1.3 the server checks the client certificate after the client has finished its side
+ *   of the handshake (RFC 8446, section 4.4.2.4), so the alert of an OpenSSL-based server ("unknown
+ *   ca", "certificate required") arrives while the first request is in flight. undici keeps it,
+ *   then overwrites it with the "other side closed" error of the end of stream that follows.
+ */
+
+function markHandshakeInterrupted(error: Error): Error {
+	// A refused TCP connection is ECONNREFUSED: a reset before secureConnect came during TLS.
+	if ((error as { code?: unknown }).code !== 'ECONNRESET') return error;
+	return Object.assign(new Error('The connection was closed during the TLS handshake', { cause: error }), { code: HANDSHAKE_INTERRUPTED });
+}
+
+const TLS_ALERT = /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_/;
+
+/** Puts the server's TLS alert on `cause` of the socket error undici reports after it. */
+function keepTlsAlert(socket: tls.TLSSocket): tls.TLSSocket {
+	let alert: Error | undefined;
+	socket.prependListener('error', (error: Error & { code?: unknown }) => {
+		if (!alert && typeof error.code === 'string' && TLS_ALERT.test(error.code)) alert = error;
+		else if (alert && error !== alert && error.cause === undefined) error.cause = alert;
+	});
+	return socket;
 }

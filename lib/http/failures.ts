@@ -1,10 +1,18 @@
 import { TransportError } from '../errors';
 
+/** Code of the error createAgent reports when the server closes the connection mid-handshake. */
+export const HANDSHAKE_INTERRUPTED = 'MTLS_HANDSHAKE_INTERRUPTED';
+
+export interface FailureContext {
+	/** The request's AbortSignal had fired: undici rejects with the signal's reason, any value. */
+	aborted?: boolean;
+}
+
 /**
  * Turns what undici, Node and OpenSSL throw into one TransportError with a stable code and
  * advice, classified by error `code` (never by message text).
  */
-export function toTransportError(error: unknown, url: URL): TransportError {
+export function toTransportError(error: unknown, url: URL, context: FailureContext = {}): TransportError {
 	if (error instanceof TransportError) return error;
 	const where = `${url.hostname}:${url.port || '443'}`;
 	const codes = collectCodes(error);
@@ -12,8 +20,13 @@ export function toTransportError(error: unknown, url: URL): TransportError {
 	const fail = (code: string, message: string, description: string) =>
 		new TransportError(code, message, { description, cause: error });
 
-	if (has('UND_ERR_ABORTED', 'ABORT_ERR')) {
+	if (context.aborted || has('UND_ERR_ABORTED', 'ABORT_ERR')) {
 		return fail('ABORTED', `The request to ${where} was cancelled`, 'The execution was stopped while the request was in flight.');
+	}
+	if (has('ERR_MTLS_PIN_MISMATCH')) {
+		const seen = findProperty(error, 'seenPin');
+		return fail('SERVER_PIN_MISMATCH', `The public key of the server at ${where} does not match the pinned key(s); it is ${seen}`,
+			'If the partner changed its server key, put the new pin into "Pinned Public Keys" (the Certificate Info operation with a Server URL shows it). If they did not, something may be intercepting the connection.');
 	}
 	if (has('ERR_TLS_CERT_ALTNAME_INVALID')) {
 		return fail('SERVER_HOSTNAME_MISMATCH', `The server certificate of ${where} is not valid for the host name "${url.hostname}"`,
@@ -43,6 +56,10 @@ export function toTransportError(error: unknown, url: URL): TransportError {
 	}
 	if (has('ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST')) {
 		return fail('NOT_TLS', `${where} does not speak TLS`, 'Check the port in the URL: it looks like a plain HTTP port.');
+	}
+	if (has(HANDSHAKE_INTERRUPTED)) {
+		return fail('TLS_HANDSHAKE_FAILED', `${where} closed the connection during the TLS handshake`,
+			'Servers do this when they do not accept the client certificate: check with the partner that this certificate is registered for this environment. Otherwise the server or a firewall dropped the connection.');
 	}
 	if (has('ECONNREFUSED')) {
 		return fail('CONNECTION_REFUSED', `The connection to ${where} was refused`, 'Check the host and port in the URL, and that the partner\'s server is up.');
@@ -80,4 +97,13 @@ function collectCodes(error: unknown): Set<string> {
 		current = (current as { cause?: unknown }).cause;
 	}
 	return codes;
+}
+
+function findProperty(error: unknown, name: string): string | undefined {
+	for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+		const value = (current as Record<string, unknown>)[name];
+		if (typeof value === 'string') return value;
+		current = (current as { cause?: unknown }).cause;
+	}
+	return undefined;
 }

@@ -94,7 +94,7 @@ async function sendOnce(dispatcher: Dispatcher, request: HttpRequest): Promise<H
 			url: request.url,
 		};
 	} catch (error) {
-		throw toTransportError(error, request.url);
+		throw toTransportError(error, request.url, { aborted: request.signal?.aborted });
 	}
 }
 

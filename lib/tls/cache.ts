@@ -19,7 +19,8 @@ export class MaterialCache {
 	 */
 	load(input: MaterialInput, options: LoadOptions = {}): TlsMaterial {
 		const now = options.now ?? new Date();
-		const key = fingerprintOf(input);
+		// The secure context carries the TLS versions, so they are part of what is cached.
+		const key = `${fingerprintOf(input)}|${options.versions?.min ?? ''}|${options.versions?.max ?? ''}`;
 		const entry = this.entries.get(key);
 		this.entries.delete(key);
 		if (entry && now.getTime() - entry.usedAt <= this.idleMs) {

@@ -59,6 +59,13 @@ export interface LoadOptions {
 	now?: Date;
 	/** Refuse a client certificate outside its validity dates (default true). */
 	checkValidity?: boolean;
+	/** TLS versions the secure context allows (default TLSv1.2 to TLSv1.3). */
+	versions?: TlsVersions;
+}
+
+export interface TlsVersions {
+	min?: tls.SecureVersion;
+	max?: tls.SecureVersion;
 }
 
 /** Inputs larger than this are not certificate material; refuse them before parsing. */
@@ -103,7 +110,7 @@ export function loadMaterial(input: MaterialInput, options: LoadOptions = {}): T
 	const chain = orderChain(leaf, parsed.certificates);
 	const ca = parseCaCertificates(input.caCertificates ?? '');
 	const keyFacts = describeKey(parsed);
-	const secureContext = buildSecureContext(parsed.contextKey, chain, ca);
+	const secureContext = buildSecureContext(parsed.contextKey, chain, ca, options.versions ?? {});
 	return { secureContext, leaf, chain, ca, key: keyFacts, warnings: collectWarnings(leaf, chain, ca, keyFacts), fingerprint: fingerprintOf(input) };
 }
 
@@ -356,10 +363,12 @@ function defaultCaCertificates(): readonly string[] {
 	return getCACertificates?.('default') ?? tls.rootCertificates;
 }
 
-function buildSecureContext(contextKey: ContextKey, chain: X509Certificate[], ca: X509Certificate[]): tls.SecureContext {
+function buildSecureContext(contextKey: ContextKey, chain: X509Certificate[], ca: X509Certificate[], versions: TlsVersions): tls.SecureContext {
 	try {
 		return tls.createSecureContext({
 			...contextKey,
+			minVersion: versions.min ?? 'TLSv1.2',
+			maxVersion: versions.max ?? 'TLSv1.3',
 			// A PKCS#12 file brings its own certificates; otherwise the ordered chain goes along.
 			cert: 'pfx' in contextKey ? undefined : chain.map((certificate) => certificate.toString()).join(''),
 			// Without `ca` Node uses its default store; with it, the store is replaced, so the

@@ -1,6 +1,6 @@
 import { MaterialError } from '../errors';
 import { MaterialCache } from './cache';
-import { checkValidity, MaterialInput, TlsMaterial } from './material';
+import { checkValidity, MaterialInput, TlsMaterial, TlsVersions } from './material';
 
 /** The credential with its optional successor certificate. */
 export interface RotatingInput extends MaterialInput {
@@ -23,8 +23,8 @@ export interface Selection {
  *
  * @throws MaterialError when neither certificate is valid now, or one of them cannot be read
  */
-export function selectMaterial(input: RotatingInput, cache: MaterialCache, now = new Date()): Selection {
-	const { current, next } = loadCandidates(input, cache, now);
+export function selectMaterial(input: RotatingInput, cache: MaterialCache, now = new Date(), versions?: TlsVersions): Selection {
+	const { current, next } = loadCandidates(input, cache, now, versions);
 	if (!next) {
 		checkValidity(current.leaf, now);
 		return { material: current, active: 'current' };
@@ -43,14 +43,14 @@ export function selectMaterial(input: RotatingInput, cache: MaterialCache, now =
  *
  * @throws MaterialError naming the field to fix
  */
-export function loadCandidates(input: RotatingInput, cache: MaterialCache, now = new Date()): { current: TlsMaterial; next?: TlsMaterial } {
-	const current = cache.load(input, { now, checkValidity: false });
-	return { current, next: input.nextCertificateBundle?.trim() ? loadNext(input, cache, now) : undefined };
+export function loadCandidates(input: RotatingInput, cache: MaterialCache, now = new Date(), versions?: TlsVersions): { current: TlsMaterial; next?: TlsMaterial } {
+	const current = cache.load(input, { now, checkValidity: false, versions });
+	return { current, next: input.nextCertificateBundle?.trim() ? loadNext(input, cache, now, versions) : undefined };
 }
 
-function loadNext(input: RotatingInput, cache: MaterialCache, now: Date): TlsMaterial {
+function loadNext(input: RotatingInput, cache: MaterialCache, now: Date, versions?: TlsVersions): TlsMaterial {
 	try {
-		return cache.load({ certificateBundle: input.nextCertificateBundle ?? '', passphrase: input.nextPassphrase, caCertificates: input.caCertificates }, { now, checkValidity: false });
+		return cache.load({ certificateBundle: input.nextCertificateBundle ?? '', passphrase: input.nextPassphrase, caCertificates: input.caCertificates }, { now, checkValidity: false, versions });
 	} catch (error) {
 		if (!(error instanceof MaterialError) || error.field === 'caCertificates') throw error;
 		// The same checks, told about the successor's fields.

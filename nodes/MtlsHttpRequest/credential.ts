@@ -2,7 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { sharedMaterials } from '../../lib/tls/cache';
 import { CLIENT_ROLE, expiryNotices } from '../../lib/tls/inspect';
-import type { TlsMaterial } from '../../lib/tls/material';
+import type { TlsMaterial, TlsVersions } from '../../lib/tls/material';
 import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation';
 
 export const CREDENTIAL_TYPE = 'mtlsCertificateApi';
@@ -14,9 +14,9 @@ export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
  *
  * @throws MaterialError naming the credential field to fix
  */
-export async function loadCredential(ctx: IExecuteFunctions, now = new Date()): Promise<Selection> {
+export async function loadCredential(ctx: IExecuteFunctions, versions?: TlsVersions, now = new Date()): Promise<Selection> {
 	const data = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as RotatingInput;
-	return selectMaterial(data, sharedMaterials, now);
+	return selectMaterial(data, sharedMaterials, now, versions);
 }
 
 /** Every certificate of the material with the role it plays, leaf first. */

@@ -18,19 +18,30 @@ type ItemResult = INodeExecutionData[] | { error: unknown };
  */
 export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
-	const settings = readSettings(itemParameters(ctx, 0), items.length);
+	let settings: ExecutionSettings;
 	let material: TlsMaterial;
 	try {
-		const selection = await loadCredential(ctx);
+		settings = readSettings(itemParameters(ctx, 0), items.length);
+		const selection = await loadCredential(ctx, settings.tls.versions);
 		material = selection.material;
 		addHints(ctx, credentialNotices(selection, settings.expiryWarningDays));
 	} catch (error) {
-		// The credential is the same for every item: fail fast, before any connection.
+		// The credential and these settings are the same for every item: fail fast, before any connection.
 		if (!ctx.continueOnFail()) throw toNodeError(ctx.getNode(), error);
 		return [items.map((_, itemIndex) => ({ json: toErrorJson(toNodeError(ctx.getNode(), error, itemIndex), error), pairedItem: { item: itemIndex } }))];
 	}
 	const signal = ctx.getExecutionCancelSignal?.();
-	const agent = createAgent(material, { connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN, sessions: sharedSessions });
+	if (settings.tls.allowUnauthorized) {
+		addHints(ctx, ['"Ignore SSL Issues (Insecure)" is on: the server\'s certificate is not verified, so the client certificate may be presented to an impostor. Add the partner\'s CA to the credential instead.']);
+	}
+	const agent = createAgent(material, {
+		connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN,
+		sessions: sharedSessions,
+		serverName: settings.tls.serverName,
+		allowUnauthorized: settings.tls.allowUnauthorized,
+		pins: settings.tls.pins,
+		allowH2: settings.tls.allowH2,
+	});
 	const results: ItemResult[] = new Array(items.length);
 	try {
 		await runBatches(items.length, settings, DEFAULT_CONNECTIONS_PER_ORIGIN, async (itemIndex) => {

@@ -1,7 +1,9 @@
+import type { SecureVersion } from 'node:tls';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
 import type { HttpRequest } from '../../lib/http/send';
+import type { TlsVersions } from '../../lib/tls/material';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
 
 /** The only module that reads node parameters; everything after it works on typed values. */
@@ -23,6 +25,17 @@ export interface ExecutionSettings {
 	response: ResponseSettings;
 	/** Certificates expiring within this many days produce an execution hint. */
 	expiryWarningDays: number;
+	tls: TlsSettings;
+}
+
+/** TLS controls; they shape the execution's one Agent, so they are read from the first item. */
+export interface TlsSettings {
+	serverName?: string;
+	versions: TlsVersions;
+	/** base64 SHA-256 digests of allowed server public keys. */
+	pins: string[];
+	allowUnauthorized: boolean;
+	allowH2: boolean;
 }
 
 interface KeyValue {
@@ -37,6 +50,12 @@ interface RequestOptions {
 	response?: { response?: Partial<ResponseSettings> };
 	timeout?: number;
 	expiryWarningDays?: number;
+	serverName?: string;
+	minTlsVersion?: SecureVersion;
+	maxTlsVersion?: SecureVersion;
+	pinnedPublicKeys?: string;
+	allowUnauthorizedCerts?: boolean;
+	allowHttp2?: boolean;
 }
 
 const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
@@ -65,7 +84,43 @@ export function readSettings(param: ParamReader, itemCount: number): ExecutionSe
 			outputPropertyName: response.outputPropertyName || 'data',
 		},
 		expiryWarningDays: options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
+		tls: readTlsSettings(options),
 	};
+}
+
+const VERSION_ORDER: SecureVersion[] = ['TLSv1.2', 'TLSv1.3'];
+const PIN = /^sha256\/\/([A-Za-z0-9+/]{43}=)$/;
+
+/**
+ * @throws RequestSpecError naming the option to fix
+ */
+function readTlsSettings(options: RequestOptions): TlsSettings {
+	const min = options.minTlsVersion ?? 'TLSv1.2';
+	const max = options.maxTlsVersion ?? 'TLSv1.3';
+	if (!VERSION_ORDER.includes(min) || !VERSION_ORDER.includes(max) || VERSION_ORDER.indexOf(min) > VERSION_ORDER.indexOf(max)) {
+		throw new RequestSpecError('TLS_VERSIONS_INVALID', `"Minimum TLS Version" (${min}) is above "Maximum TLS Version" (${max})`, {
+			field: 'options.minTlsVersion',
+			description: 'Choose TLS 1.2 to 1.2, 1.2 to 1.3, or 1.3 to 1.3.',
+		});
+	}
+	const pins = (options.pinnedPublicKeys ?? '').split(/[;,\s]+/).filter(Boolean).map((pin) => {
+		const match = PIN.exec(pin);
+		if (!match) {
+			throw new RequestSpecError('PIN_INVALID', `"Pinned Public Keys" contains ${JSON.stringify(pin.slice(0, 80))}, which is not a sha256//base64 pin`, {
+				field: 'options.pinnedPublicKeys',
+				description: 'Each pin is "sha256//" followed by 44 base64 characters, as curl --pinnedpubkey takes it; separate pins with ";". Certificate Info with a Server URL shows the server\'s current pin.',
+			});
+		}
+		return match[1];
+	});
+	const serverName = options.serverName?.trim() || undefined;
+	if (serverName && !/^[A-Za-z0-9.-]+$/.test(serverName)) {
+		throw new RequestSpecError('SERVER_NAME_INVALID', `"Server Name (SNI)" must be a host name, not ${JSON.stringify(serverName.slice(0, 80))}`, {
+			field: 'options.serverName',
+			description: 'Enter only the host name the server certificate is issued for, e.g. api.partner.example (no https://, no port).',
+		});
+	}
+	return { serverName, versions: { min, max }, pins, allowUnauthorized: options.allowUnauthorizedCerts ?? false, allowH2: options.allowHttp2 ?? false };
 }
 
 /**

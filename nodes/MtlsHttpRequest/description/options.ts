@@ -42,6 +42,13 @@ export const optionsProperty: INodeProperties = {
 			],
 		},
 		{
+			displayName: 'Allow HTTP/2',
+			name: 'allowHttp2',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to offer HTTP/2 to the server. Off by default: servers that ask for the client certificate per path (TLS renegotiation or post-handshake authentication) do not work over HTTP/2.',
+		},
+		{
 			displayName: 'Expiry Warning (Days)',
 			name: 'expiryWarningDays',
 			type: 'number',
@@ -50,11 +57,49 @@ export const optionsProperty: INodeProperties = {
 			description: 'When a certificate of the credential expires within this many days, the execution shows a warning with the date',
 		},
 		{
+			displayName: 'Ignore SSL Issues (Insecure)',
+			name: 'allowUnauthorizedCerts',
+			type: 'boolean',
+			noDataExpression: true,
+			default: false,
+			description: "Whether to accept a server certificate that cannot be verified. The client certificate is still presented. Every execution then shows a warning. Prefer adding the partner's CA to the credential.",
+		},
+		{
 			displayName: 'Lowercase Headers',
 			name: 'lowercaseHeaders',
 			type: 'boolean',
 			default: true,
 			description: 'Whether to lowercase header names',
+		},
+		{
+			displayName: 'Maximum TLS Version',
+			name: 'maxTlsVersion',
+			type: 'options',
+			options: [
+				{ name: 'TLS 1.2', value: 'TLSv1.2' },
+				{ name: 'TLS 1.3', value: 'TLSv1.3' },
+			],
+			default: 'TLSv1.3',
+			description: 'Highest TLS version to offer. Choose 1.2 for servers that ask for the client certificate only for some paths and fail under TLS 1.3.',
+		},
+		{
+			displayName: 'Minimum TLS Version',
+			name: 'minTlsVersion',
+			type: 'options',
+			options: [
+				{ name: 'TLS 1.2', value: 'TLSv1.2' },
+				{ name: 'TLS 1.3', value: 'TLSv1.3' },
+			],
+			default: 'TLSv1.2',
+			description: 'Lowest TLS version to accept',
+		},
+		{
+			displayName: 'Pinned Public Keys',
+			name: 'pinnedPublicKeys',
+			type: 'string',
+			default: '',
+			placeholder: 'sha256//AbCd…=;sha256//EfGh…=',
+			description: "SHA-256 pins of the server's public key, in curl's sha256//base64 form, separated by semicolons. Every connection checks that the server's key is one of them. Certificate Info with a Server URL shows the current pin.",
 		},
 		{
 			displayName: 'Redirects',
@@ -148,6 +193,14 @@ export const optionsProperty: INodeProperties = {
 					],
 				},
 			],
+		},
+		{
+			displayName: 'Server Name (SNI)',
+			name: 'serverName',
+			type: 'string',
+			default: '',
+			placeholder: 'api.partner.example',
+			description: 'Host name to send in TLS SNI and to check the server certificate against, when the URL uses an IP address or another name (e.g. a load balancer)',
 		},
 		{
 			displayName: 'Timeout',
