@@ -1,6 +1,8 @@
 import { STATUS_CODES } from 'node:http';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Dispatcher } from 'undici';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Dispatcher, FormData } from 'undici';
 
 import { RequestSpecError, TransportError } from '../errors';
 import { toTransportError } from './failures';
@@ -16,21 +18,32 @@ export interface HttpRequest {
 	method: string;
 	url: URL;
 	headers: Record<string, string>;
-	body?: string | Buffer;
+	body?: string | Buffer | FormData;
 	/** Milliseconds to wait for the response headers, and between chunks of the body. */
 	timeout?: number;
 	redirect: RedirectPolicy;
 	signal?: AbortSignal;
 }
 
-export interface HttpResponse {
+interface ResponseHead {
 	statusCode: number;
 	statusMessage: string;
 	headers: Record<string, string | string[]>;
-	body: Buffer;
 	/** Where the response came from, after redirects. */
 	url: URL;
 }
+
+export interface HttpResponse extends ResponseHead {
+	body: Buffer;
+}
+
+/** A response whose body has not been read yet; it is already decompressed. */
+export interface StreamedResponse extends ResponseHead {
+	body: Readable;
+}
+
+/** Default cap for a body read into memory (JSON and text). */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry the caller's identity and must not follow a redirect to another origin. */
@@ -46,21 +59,33 @@ export function displayUrl(url: URL): string {
 }
 
 /**
- * Sends one request through the dispatcher and reads the whole response, following redirects
- * within the policy. The one caller of undici's request API.
+ * Sends one request and reads the whole (decompressed) response into memory, up to `maxBytes`.
+ *
+ * @throws RequestSpecError for a URL that is not https
+ * @throws TransportError for connection, TLS, timeout, size and redirect failures
+ */
+export async function send(dispatcher: Dispatcher, request: HttpRequest, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<HttpResponse> {
+	const response = await open(dispatcher, request);
+	return { ...response, body: await readBody(response, maxBytes) };
+}
+
+/**
+ * Sends one request through the dispatcher, following redirects within the policy, and returns
+ * the response with its body as a stream. The one caller of undici's request API.
  *
  * @throws RequestSpecError for a URL that is not https
  * @throws TransportError for connection, TLS, timeout and redirect failures
  */
-export async function send(dispatcher: Dispatcher, request: HttpRequest): Promise<HttpResponse> {
+export async function open(dispatcher: Dispatcher, request: HttpRequest): Promise<StreamedResponse> {
 	assertHttps(request.url, 'URL');
 	let current = request;
 	for (let redirects = 0; ; redirects++) {
-		const response = await sendOnce(dispatcher, current);
+		const response = await openOnce(dispatcher, current);
 		const location = response.headers.location;
 		if (!current.redirect.follow || !REDIRECT_STATUSES.has(response.statusCode) || typeof location !== 'string') {
 			return response;
 		}
+		await discard(response);
 		if (redirects >= current.redirect.max) {
 			throw new TransportError('TOO_MANY_REDIRECTS', `More than ${current.redirect.max} redirects, the last to ${displayUrl(current.url)}`, {
 				description: 'The server keeps redirecting. Raise "Max Redirects" if that is expected, or check the URL.',
@@ -70,32 +95,89 @@ export async function send(dispatcher: Dispatcher, request: HttpRequest): Promis
 	}
 }
 
-async function sendOnce(dispatcher: Dispatcher, request: HttpRequest): Promise<HttpResponse> {
+/**
+ * Reads a streamed body into memory.
+ *
+ * @throws TransportError RESPONSE_TOO_LARGE past `maxBytes`, or what failed mid-body
+ */
+export async function readBody(response: StreamedResponse, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	try {
+		for await (const chunk of response.body) {
+			size += (chunk as Buffer).length;
+			if (size > maxBytes) {
+				response.body.destroy();
+				throw tooLarge(response.url, maxBytes);
+			}
+			chunks.push(chunk as Buffer);
+		}
+	} catch (error) {
+		throw toTransportError(error, response.url);
+	}
+	// undici returns the socket to its pool only after the body's end has been processed; a
+	// request dispatched in the same tick would find it busy and open a second connection.
+	await nextTurn();
+	return Buffer.concat(chunks);
+}
+
+/** A stream that fails with RESPONSE_TOO_LARGE once more than `maxBytes` went through it. */
+export function limitSize(response: StreamedResponse, maxBytes: number): Readable {
+	let size = 0;
+	const limiter = new Transform({
+		transform(chunk: Buffer, _encoding, callback) {
+			size += chunk.length;
+			callback(size > maxBytes ? tooLarge(response.url, maxBytes) : null, chunk);
+		},
+	});
+	return pipeline(response.body, limiter, () => undefined);
+}
+
+function tooLarge(url: URL, maxBytes: number): TransportError {
+	return new TransportError('RESPONSE_TOO_LARGE', `The response from ${url.host} is larger than ${Math.round(maxBytes / 1024 / 1024)} MB`, {
+		description: 'Raise "Max Response Size" in the options if that is expected, or use Response Format "File" so the body is streamed to binary data.',
+	});
+}
+
+async function discard(response: StreamedResponse): Promise<void> {
+	try {
+		await readBody(response, 1024 * 1024);
+	} catch {
+		// A redirect's own body does not matter; a broken one only costs the connection.
+	}
+}
+
+async function openOnce(dispatcher: Dispatcher, request: HttpRequest): Promise<StreamedResponse> {
 	try {
 		const response = await dispatcher.request({
 			origin: request.url.origin,
 			path: `${request.url.pathname}${request.url.search}`,
 			method: request.method as Dispatcher.HttpMethod,
-			headers: request.headers,
+			headers: { 'accept-encoding': 'gzip, deflate, br', ...request.headers },
 			body: request.body,
 			headersTimeout: request.timeout,
 			bodyTimeout: request.timeout,
 			signal: request.signal,
 		});
-		const body = Buffer.from(await response.body.arrayBuffer());
-		// undici returns the socket to its pool only after the body's end has been processed; a
-		// request dispatched in the same tick would find it busy and open a second connection.
-		await nextTurn();
+		const headers = response.headers as Record<string, string | string[]>;
 		return {
 			statusCode: response.statusCode,
 			statusMessage: STATUS_CODES[response.statusCode] ?? '',
-			headers: response.headers as Record<string, string | string[]>,
-			body,
+			headers,
+			// HEAD, 204 and 304 carry a content-coding header but no body to decode.
+			body: request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304 ? response.body : decompress(response.body, headers['content-encoding']),
 			url: request.url,
 		};
 	} catch (error) {
 		throw toTransportError(error, request.url, { aborted: request.signal?.aborted });
 	}
+}
+
+/** Undoes the content codings servers use (gzip, deflate, br); others pass through untouched. */
+function decompress(body: Readable, encoding: string | string[] | undefined): Readable {
+	const coding = String(Array.isArray(encoding) ? encoding.at(-1) : encoding ?? '').trim().toLowerCase();
+	const decoder = coding === 'gzip' || coding === 'x-gzip' ? createGunzip() : coding === 'deflate' ? createInflate() : coding === 'br' ? createBrotliDecompress() : undefined;
+	return decoder ? pipeline(body, decoder, () => undefined) : body;
 }
 
 function nextRequest(previous: HttpRequest, status: number, target: URL, first: URL): HttpRequest {

@@ -53,6 +53,8 @@ const OID_NAMES: Record<string, string> = {
 	'2.16.840.1.101.3.4.1.42': 'aes-256-cbc',
 };
 const WEAK = /DES|RC2|RC4|MD5|PBES1/;
+/** What node-forge decrypts: PBES2 with PBKDF2, and the PKCS#12 PBEs with 3DES or RC2-40. */
+const FORGE_SCHEMES = /^(PBES2 (aes-(128|192|256)|des-ede3|des)-cbc, PBKDF2 hmacWithSHA(1|224|256|384|512)|PKCS#12 PBE (3DES|RC2-40))$/;
 
 type Asn1 = forge.asn1.Asn1;
 
@@ -122,15 +124,18 @@ export function decryptLegacyPkcs8(der: Buffer, passphrase: string): Buffer {
 	const facts = describePkcs8Encryption(der);
 	checkIterations(facts.iterations, 'private key');
 	if (facts.algorithm === 'PBES1 MD5-DES' || facts.algorithm === 'PBES1 SHA1-DES') return decryptPbes1Des(der, passphrase, facts);
+	if (!FORGE_SCHEMES.test(facts.algorithm)) {
+		throw new MaterialError('KEY_ENCRYPTION_UNSUPPORTED', `The private key is encrypted with ${facts.algorithm}, which this node cannot read`, {
+			field: 'certificateBundle',
+			description: 'Re-encrypt the key once with a modern cipher: `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem` (add `-provider legacy -provider default` if OpenSSL asks for it).',
+		});
+	}
 	let info: Asn1 | null;
 	try {
 		info = forge.pki.decryptPrivateKeyInfo(fromDer(der), passphrase);
 	} catch (error) {
-		throw new MaterialError('KEY_ENCRYPTION_UNSUPPORTED', `The private key is encrypted with ${facts.algorithm}, which this node cannot read`, {
-			field: 'certificateBundle',
-			description: 'Re-encrypt the key once with a modern cipher: `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem`.',
-			cause: error,
-		});
+		// A wrong passphrase decrypts to garbage, which forge sometimes rejects by throwing.
+		throw wrongPassphrase('private key', error);
 	}
 	if (!info) throw wrongPassphrase('private key');
 	return Buffer.from(forge.asn1.toDer(info).getBytes(), 'binary');

@@ -15,6 +15,8 @@ export interface PemBlock {
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** An RFC 1421 header line, e.g. "DEK-Info: AES-256-CBC,…"; base64 never contains a colon. */
+const HEADER = /^([A-Za-z-]+):\s*(\S*)\s*/;
 
 /** Undoes what copying through JSON, e-mail or a terminal does to PEM text. */
 export function normalizePemText(text: string): string {
@@ -37,10 +39,14 @@ export function findPemBlocks(text: string): PemBlock[] {
 		const headers: Record<string, string> = {};
 		const bodyLines: string[] = [];
 		for (const rawLine of match[2].split('\n')) {
-			const line = rawLine.trim();
-			const header = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-			if (header) headers[header[1]] = header[2];
-			else if (line) bodyLines.push(line.replace(/\s+/g, ''));
+			let line = rawLine.trim();
+			// Squeezed onto one line, a traditional encrypted key carries "Proc-Type: 4,ENCRYPTED
+			// DEK-Info: AES-256-CBC,…" and its body on that line; OpenSSL's header values have no spaces.
+			for (let header = HEADER.exec(line); header; header = HEADER.exec(line)) {
+				headers[header[1]] = header[2];
+				line = line.slice(header[0].length);
+			}
+			if (line) bodyLines.push(line.replace(/\s+/g, ''));
 		}
 		const body = bodyLines.join('');
 		blocks.push({
