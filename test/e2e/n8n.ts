@@ -1,0 +1,369 @@
+/**
+ * Drives a real n8n (installed by scripts/ensure-n8n.sh, run under Node 24 as a child process) the
+ * way a user would: the package is packed and installed like the community-nodes UI does it,
+ * credentials and workflows are imported with the CLI, workflows run headlessly with execute-batch.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const N8N_VERSION = '2.40.7';
+export const NODE_VERSION = '24.21.0';
+export const REPO_ROOT = join(__dirname, '..', '..', '..');
+const PACKAGE_NAME = 'n8n-nodes-mtls';
+const CLI_TIMEOUT_MS = 4 * 60_000;
+
+export interface N8nPaths {
+	cache: string;
+	node: string;
+	cli: string;
+	/** n8n's own node_modules, for helpers such as bcryptjs. */
+	modules: string;
+	marker: string;
+}
+
+/** The same paths scripts/ensure-n8n.sh installs to. */
+export function resolvePaths(): N8nPaths {
+	const cache = process.env.N8N_MTLS_CACHE || join(homedir(), '.cache', 'n8n-nodes-mtls');
+	const modules = join(cache, `n8n-${N8N_VERSION}`, 'node_modules');
+	return {
+		cache,
+		node: join(cache, 'node24', 'node_modules', 'node', 'bin', 'node'),
+		cli: join(modules, 'n8n', 'bin', 'n8n'),
+		modules,
+		marker: join(cache, `.complete-n8n-${N8N_VERSION}-node-${NODE_VERSION}`),
+	};
+}
+
+export interface CliResult {
+	code: number | null;
+	stdout: string;
+	/** stdout and stderr interleaved, for failure messages. */
+	output: string;
+}
+
+/** One node's first run: the items on its first main output. */
+export interface OutputItem {
+	json: Record<string, unknown>;
+	pairedItem?: { item: number } | Array<{ item: number }>;
+}
+
+export interface WorkflowRun {
+	status: 'success' | 'error' | 'warning';
+	/** n8n's one-line summary of a failed run: the error's description (or message) and the node. */
+	error?: string;
+	/** Output items per node name; only for successful runs (n8n snapshots only those). */
+	nodes: Record<string, OutputItem[]>;
+}
+
+export interface BatchResult {
+	runs: Record<string, WorkflowRun>;
+	/** Everything n8n printed while running the batch. */
+	log: string;
+}
+
+export interface StartOptions {
+	port: number;
+	env?: Record<string, string>;
+}
+
+/** The subset of n8n's exported workflow format the tests need. */
+export interface WorkflowJson {
+	id: string;
+	name: string;
+	nodes: Array<Record<string, unknown>>;
+	connections: Record<string, unknown>;
+	[key: string]: unknown;
+}
+
+export interface CredentialJson {
+	id: string;
+	name: string;
+	type: string;
+	/** Plain values: import:credentials encrypts them with the instance's key. */
+	data: Record<string, string>;
+}
+
+export interface NodeJson {
+	name: string;
+	type: string;
+	typeVersion: number;
+	parameters: Record<string, unknown>;
+	[key: string]: unknown;
+}
+
+export const MTLS_NODE_TYPE = 'n8n-nodes-mtls.mtlsHttpRequest';
+export const MTLS_CREDENTIAL_TYPE = 'mtlsCertificateApi';
+
+/** The node under test, using the credential `credential` (an imported CredentialJson). */
+export function mtlsNode(name: string, credential: CredentialJson, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}): NodeJson {
+	const credentials = { [MTLS_CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } };
+	return { name, type: MTLS_NODE_TYPE, typeVersion: 1, parameters, credentials, ...extra };
+}
+
+/** A workflow that starts at a Manual Trigger named "Start" and passes items through `nodes` in order. */
+export function linearWorkflow(id: string, name: string, nodes: NodeJson[]): WorkflowJson {
+	const chain: NodeJson[] = [{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} }, ...nodes];
+	const connections: Record<string, unknown> = {};
+	for (let i = 1; i < chain.length; i++) {
+		connections[chain[i - 1].name] = { main: [[{ node: chain[i].name, type: 'main', index: 0 }]] };
+	}
+	const placed = chain.map((node, i) => ({ id: randomUUID(), position: [i * 240, 0], ...node }));
+	return { id, name, active: false, settings: {}, nodes: placed, connections };
+}
+
+export class N8n {
+	readonly paths = resolvePaths();
+	private brokerPort = 0;
+
+	/** `userFolder` is n8n's N8N_USER_FOLDER; n8n keeps its data in `<userFolder>/.n8n`. */
+	constructor(readonly userFolder: string, private readonly temporary: boolean) {}
+
+	get dataDir(): string {
+		return join(this.userFolder, '.n8n');
+	}
+
+	get packageDir(): string {
+		return join(this.dataDir, 'nodes', 'node_modules', PACKAGE_NAME);
+	}
+
+	/**
+	 * Reproduces CommunityPackagesService.downloadPackage of n8n 2.40: unpack into
+	 * nodes/node_modules/<name>, drop dev/peer/optional dependencies (n8n-workflow must come from n8n
+	 * itself), `npm install` with n8n's exact flags, then record the package in nodes/package.json.
+	 */
+	async installPackage(tarball: string): Promise<void> {
+		rmSync(this.packageDir, { recursive: true, force: true });
+		mkdirSync(this.packageDir, { recursive: true });
+		await runOrThrow('tar', ['-xzf', tarball, '-C', this.packageDir, '--strip-components=1']);
+		const manifestPath = join(this.packageDir, 'package.json');
+		const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+		for (const key of ['devDependencies', 'peerDependencies', 'optionalDependencies']) delete manifest[key];
+		writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+		await runOrThrow('npm', ['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow',
+			'--ignore-scripts=true', '--package-lock=false'], { cwd: this.packageDir });
+		const ledger = { name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: manifest.version } };
+		writeFileSync(join(this.dataDir, 'nodes', 'package.json'), JSON.stringify(ledger, null, 2));
+	}
+
+	/** Packs the repo as built in dist/ and installs it; the tarball does not outlive the call. */
+	async installRepo(): Promise<void> {
+		const work = mkdtempSync(join(this.userFolder, 'pack-'));
+		try {
+			await this.installPackage(await packPackage(work));
+		} finally {
+			rmSync(work, { recursive: true, force: true });
+		}
+	}
+
+	async importCredentials(credentials: CredentialJson[]): Promise<void> {
+		await this.importFile('import:credentials', 'credentials.json', credentials);
+	}
+
+	async importWorkflows(workflows: WorkflowJson[]): Promise<void> {
+		await this.importFile('import:workflow', 'workflows.json', workflows);
+	}
+
+	/** Runs the workflows one after another in a single n8n process (start-up is paid once). */
+	async runWorkflows(ids: string[]): Promise<BatchResult> {
+		assertRunnableIds(ids);
+		const work = mkdtempSync(join(this.userFolder, 'batch-'));
+		try {
+			const summaryFile = join(work, 'summary.json');
+			const { output } = await this.cli(['execute-batch', `--ids=${ids.join(',')}`, '--retries=0',
+				`--output=${summaryFile}`, `--snapshot=${work}`]);
+			if (!existsSync(summaryFile)) throw new Error(`n8n execute-batch wrote no summary\n${tail(output)}`);
+			return { runs: readRuns(work, summaryFile, ids), log: output };
+		} finally {
+			rmSync(work, { recursive: true, force: true });
+		}
+	}
+
+	/** `n8n start`: the editor on http://localhost:<port>. The caller stops it with stopProcess(). */
+	async start(options: StartOptions): Promise<ChildProcess> {
+		this.brokerPort ||= await findFreePort();
+		const env = { ...this.env(), N8N_PORT: String(options.port), N8N_SECURE_COOKIE: 'false', ...options.env };
+		return spawn(this.paths.node, [this.paths.cli, 'start'], { env, stdio: 'inherit', detached: true });
+	}
+
+	async cli(args: string[]): Promise<CliResult> {
+		this.brokerPort ||= await findFreePort();
+		return run(this.paths.node, [this.paths.cli, ...args], { env: this.env() });
+	}
+
+	dispose(): void {
+		if (this.temporary) rmSync(this.userFolder, { recursive: true, force: true });
+	}
+
+	private async importFile(command: string, name: string, content: unknown): Promise<void> {
+		const file = join(this.userFolder, name);
+		writeFileSync(file, JSON.stringify(content), { mode: 0o600 });
+		try {
+			const result = await this.cli([command, `--input=${file}`]);
+			if (result.code !== 0) throw new Error(`n8n ${command} failed (exit ${result.code})\n${tail(result.output)}`);
+		} finally {
+			rmSync(file, { force: true });
+		}
+	}
+
+	private env(): Record<string, string> {
+		const env: Record<string, string> = {};
+		for (const [key, value] of Object.entries(process.env)) {
+			// The credential carries the CA (no NODE_EXTRA_CA_CERTS); node --test's context is not n8n's.
+			if (value !== undefined && !/^(N8N_|DB_|NODE_EXTRA_CA_CERTS$|NODE_OPTIONS$|NODE_TEST_CONTEXT$)/.test(key)) env[key] = value;
+		}
+		// n8n puts some scratch folders in os.tmpdir(); keep them with the instance.
+		const scratch = join(this.userFolder, 'tmp');
+		mkdirSync(scratch, { recursive: true });
+		return {
+			...env,
+			TMPDIR: scratch,
+			N8N_USER_FOLDER: this.userFolder,
+			N8N_ENCRYPTION_KEY: 'n8n-nodes-mtls-e2e-not-a-secret',
+			DB_TYPE: 'sqlite',
+			N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			// The task runner broker listens on 5679 by default, which a running editor may hold.
+			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
+		};
+	}
+}
+
+/** A fresh n8n with an empty database, in a temporary folder unless `userFolder` is given. */
+export function createN8n(userFolder?: string): N8n {
+	const paths = resolvePaths();
+	if (!existsSync(paths.marker)) {
+		throw new Error(`n8n ${N8N_VERSION} is not installed in ${paths.cache}: run \`bash scripts/ensure-n8n.sh\` first`);
+	}
+	if (userFolder) {
+		mkdirSync(userFolder, { recursive: true });
+		return new N8n(userFolder, false);
+	}
+	return new N8n(mkdtempSync(join(tmpdir(), 'n8n-mtls-e2e-')), true);
+}
+
+/** `npm pack` of the repo as it is built in dist/; returns the tarball's path inside `destination`. */
+export async function packPackage(destination: string): Promise<string> {
+	const { stdout } = await runOrThrow('npm', ['pack', '--json', '--pack-destination', destination], { cwd: REPO_ROOT });
+	const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
+	return join(destination, filename);
+}
+
+/** Items on a node's first main output, or a failure naming what n8n did instead. */
+export function outputOf(run: WorkflowRun | undefined, nodeName: string): OutputItem[] {
+	if (!run) throw new Error('workflow did not run');
+	if (run.status !== 'success') throw new Error(`workflow ${run.status}: ${run.error}`);
+	const items = run.nodes[nodeName];
+	if (!items) throw new Error(`node "${nodeName}" did not run; ran: ${Object.keys(run.nodes).join(', ')}`);
+	return items;
+}
+
+export async function findFreePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/** Stops a detached child and whatever it started (n8n spawns a task runner), then waits for it. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+	killGroup(child.pid, signal);
+	const timer = setTimeout(() => killGroup(child.pid as number, 'SIGKILL'), 15_000);
+	await exited;
+	clearTimeout(timer);
+}
+
+export function tail(text: string, lines = 60): string {
+	return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** execute-batch silently skips ids without a digit, and its flag parser rejects a lone numeric id. */
+function assertRunnableIds(ids: string[]): void {
+	const bad = ids.filter((id) => !/\d/.test(id) || /^\d+$/.test(id));
+	if (bad.length) throw new Error(`workflow ids need a digit and a letter for n8n execute-batch: ${bad.join(', ')}`);
+}
+
+function readRuns(dir: string, summaryFile: string, ids: string[]): Record<string, WorkflowRun> {
+	const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as { executions: Array<{ workflowId: string; executionStatus: WorkflowRun['status']; error?: string }> };
+	const runs: Record<string, WorkflowRun> = {};
+	for (const execution of summary.executions) {
+		const snapshot = join(dir, `${execution.workflowId}-snapshot.json`);
+		runs[execution.workflowId] = {
+			status: execution.executionStatus,
+			error: execution.error,
+			nodes: existsSync(snapshot) ? firstOutputs(JSON.parse(readFileSync(snapshot, 'utf8'))) : {},
+		};
+	}
+	const missing = ids.filter((id) => !runs[id]);
+	if (missing.length) throw new Error(`n8n did not run workflow(s) ${missing.join(', ')}: are they imported?`);
+	return runs;
+}
+
+interface Snapshot {
+	data: { resultData: { runData: Record<string, Array<{ data?: { main?: Array<OutputItem[] | null> } }>> } };
+}
+
+function firstOutputs(snapshot: Snapshot): Record<string, OutputItem[]> {
+	const nodes: Record<string, OutputItem[]> = {};
+	for (const [name, runs] of Object.entries(snapshot.data.resultData.runData)) {
+		nodes[name] = runs[0]?.data?.main?.[0] ?? [];
+	}
+	return nodes;
+}
+
+interface RunOptions {
+	cwd?: string;
+	env?: NodeJS.ProcessEnv;
+}
+
+/** Runs a command in its own process group so a timeout can take down everything it started. */
+function run(command: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+		const chunks: Buffer[] = [];
+		const stdout: Buffer[] = [];
+		child.stdout.on('data', (chunk: Buffer) => {
+			chunks.push(chunk);
+			stdout.push(chunk);
+		});
+		child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+		const timer = setTimeout(() => {
+			chunks.push(Buffer.from(`\n[harness] killed after ${CLI_TIMEOUT_MS} ms\n`));
+			killGroup(child.pid as number, 'SIGKILL');
+		}, CLI_TIMEOUT_MS);
+		child.once('error', (error) => {
+			clearTimeout(timer);
+			reject(error);
+		});
+		child.once('close', (code) => {
+			clearTimeout(timer);
+			resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), output: Buffer.concat(chunks).toString('utf8') });
+		});
+	});
+}
+
+async function runOrThrow(command: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
+	const result = await run(command, args, options);
+	if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.code})\n${tail(result.output)}`);
+	return result;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+	try {
+		process.kill(-pid, signal);
+	} catch {
+		// Already gone: nothing left to stop.
+	}
+}
