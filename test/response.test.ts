@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { RequestSpecError } from '../lib/errors';
 import type { HttpResponse } from '../lib/http/send';
 import type { ResponseSettings } from '../nodes/MtlsHttpRequest/parameters';
-import { toItems } from '../nodes/MtlsHttpRequest/response';
+import { chooseFormat, fileNameOf, mimeTypeOf, toItems } from '../nodes/MtlsHttpRequest/response';
 
 function response(body: string | Buffer, contentType?: string, statusCode = 200): HttpResponse {
 	return {
@@ -55,5 +55,27 @@ describe('toItems', () => {
 			return true;
 		});
 		assert.deepEqual(toItems(response('<html>', 'text/html'), settings({ responseFormat: 'json', neverError: true }), 0)[0].json, {});
+	});
+});
+
+describe('format detection and file names', () => {
+	const headers = (type: string, disposition?: string) => ({ headers: { 'content-type': type, ...(disposition ? { 'content-disposition': disposition } : {}) }, url: new URL('https://api.partner.example/statements/2026-11.pdf?x=1') });
+
+	test('autodetect picks json, text or file from the content type, like the HTTP Request node', () => {
+		assert.equal(chooseFormat('autodetect', headers('application/json; charset=utf-8')), 'json');
+		assert.equal(chooseFormat('autodetect', headers('application/vnd.api+json')), 'json');
+		assert.equal(chooseFormat('autodetect', headers('text/csv')), 'text');
+		assert.equal(chooseFormat('autodetect', headers('application/xml')), 'text');
+		assert.equal(chooseFormat('autodetect', headers('application/pdf')), 'file');
+		assert.equal(chooseFormat('autodetect', headers('image/png')), 'file');
+		assert.equal(chooseFormat('autodetect', headers('application/octet-stream')), 'file');
+		assert.equal(chooseFormat('file', headers('application/json')), 'file');
+	});
+
+	test('file name from Content-Disposition (RFC 6266 filename* first), else the URL path', () => {
+		assert.equal(fileNameOf(headers('application/pdf', "attachment; filename=\"a.pdf\"; filename*=UTF-8''Kontoauszug%20M%C3%A4rz.pdf")), 'Kontoauszug März.pdf');
+		assert.equal(fileNameOf(headers('application/pdf', 'attachment; filename="statement.pdf"')), 'statement.pdf');
+		assert.equal(fileNameOf(headers('application/pdf')), '2026-11.pdf');
+		assert.equal(mimeTypeOf(headers('application/pdf; name=x')), 'application/pdf');
 	});
 });

@@ -2,7 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { Dispatcher, FormData } from 'undici';
+import { FormData } from 'undici';
+import type { Dispatcher } from 'undici';
 
 import { RequestSpecError, TransportError } from '../errors';
 import { toTransportError } from './failures';
@@ -14,11 +15,16 @@ export interface RedirectPolicy {
 	allowCrossOrigin: boolean;
 }
 
+/** A multipart/form-data body: text fields and files, in order. */
+export interface MultipartBody {
+	parts: Array<{ name: string; value: string } | { name: string; data: Buffer; fileName: string; mimeType?: string }>;
+}
+
 export interface HttpRequest {
 	method: string;
 	url: URL;
 	headers: Record<string, string>;
-	body?: string | Buffer | FormData;
+	body?: string | Buffer | MultipartBody;
 	/** Milliseconds to wait for the response headers, and between chunks of the body. */
 	timeout?: number;
 	redirect: RedirectPolicy;
@@ -46,6 +52,8 @@ export interface StreamedResponse extends ResponseHead {
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** The AbortSignal of each streamed body's request: an abort fails the body with the signal's reason, any value. */
+const bodySignals = new WeakMap<Readable, AbortSignal>();
 /** Headers that carry the caller's identity and must not follow a redirect to another origin. */
 const ORIGIN_BOUND_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
@@ -113,7 +121,7 @@ export async function readBody(response: StreamedResponse, maxBytes = DEFAULT_MA
 			chunks.push(chunk as Buffer);
 		}
 	} catch (error) {
-		throw toTransportError(error, response.url);
+		throw toTransportError(error, response.url, { aborted: bodySignals.get(response.body)?.aborted });
 	}
 	// undici returns the socket to its pool only after the body's end has been processed; a
 	// request dispatched in the same tick would find it busy and open a second connection.
@@ -154,23 +162,30 @@ async function openOnce(dispatcher: Dispatcher, request: HttpRequest): Promise<S
 			path: `${request.url.pathname}${request.url.search}`,
 			method: request.method as Dispatcher.HttpMethod,
 			headers: { 'accept-encoding': 'gzip, deflate, br', ...request.headers },
-			body: request.body,
+			body: toUndiciBody(request.body),
 			headersTimeout: request.timeout,
 			bodyTimeout: request.timeout,
 			signal: request.signal,
 		});
 		const headers = response.headers as Record<string, string | string[]>;
-		return {
-			statusCode: response.statusCode,
-			statusMessage: STATUS_CODES[response.statusCode] ?? '',
-			headers,
-			// HEAD, 204 and 304 carry a content-coding header but no body to decode.
-			body: request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304 ? response.body : decompress(response.body, headers['content-encoding']),
-			url: request.url,
-		};
+		// HEAD, 204 and 304 carry a content-coding header but no body to decode.
+		const body = request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304 ? response.body : decompress(response.body, headers['content-encoding']);
+		if (request.signal) bodySignals.set(body, request.signal);
+		return { statusCode: response.statusCode, statusMessage: STATUS_CODES[response.statusCode] ?? '', headers, body, url: request.url };
 	} catch (error) {
 		throw toTransportError(error, request.url, { aborted: request.signal?.aborted });
 	}
+}
+
+/** Multipart bodies become a fresh FormData per attempt, so a redirect can send them again. */
+function toUndiciBody(body: HttpRequest['body']): string | Buffer | FormData | undefined {
+	if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body;
+	const form = new FormData();
+	for (const part of body.parts) {
+		if ('data' in part) form.append(part.name, new Blob([part.data], { type: part.mimeType ?? 'application/octet-stream' }), part.fileName);
+		else form.append(part.name, part.value);
+	}
+	return form;
 }
 
 /** Undoes the content codings servers use (gzip, deflate, br); others pass through untouched. */

@@ -2,15 +2,19 @@ import { sleep } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { createAgent, DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../lib/http/agent';
-import { send } from '../../lib/http/send';
+import { toTransportError } from '../../lib/http/failures';
+import { limitSize, open, readBody } from '../../lib/http/send';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { sharedSessions } from '../../lib/tls/sessions';
 import { credentialNotices, loadCredential } from './credential';
 import { HttpStatusError, toErrorJson, toNodeError } from './errors';
-import { itemParameters, readRequest, readSettings, ExecutionSettings } from './parameters';
-import { toItems } from './response';
+import { BinaryReader, itemParameters, readRequest, readSettings, ExecutionSettings } from './parameters';
+import { chooseFormat, toBinaryItem, toItems } from './response';
 
 type ItemResult = INodeExecutionData[] | { error: unknown };
+
+/** Enough of an error response's body to show what the server said. */
+const ERROR_BODY_BYTES = 1024 * 1024;
 
 /**
  * One execution: parse the credential once, build one undici Agent, send every item's request
@@ -55,12 +59,23 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	return [collect(ctx, results)];
 }
 
-async function runItem(ctx: IExecuteFunctions, agent: Parameters<typeof send>[0], settings: ExecutionSettings, itemIndex: number, signal?: AbortSignal): Promise<ItemResult> {
+async function runItem(ctx: IExecuteFunctions, agent: Parameters<typeof open>[0], settings: ExecutionSettings, itemIndex: number, signal?: AbortSignal): Promise<ItemResult> {
 	try {
-		const request = readRequest(itemParameters(ctx, itemIndex));
-		const response = await send(agent, { ...request, signal });
-		if (response.statusCode >= 400 && !settings.response.neverError) throw new HttpStatusError(response);
-		return toItems(response, settings.response, itemIndex);
+		const request = await readRequest(itemParameters(ctx, itemIndex), binaryOf(ctx, itemIndex));
+		const response = await open(agent, { ...request, signal });
+		if (response.statusCode >= 400 && !settings.response.neverError) {
+			throw new HttpStatusError({ ...response, body: await readBody(response, ERROR_BODY_BYTES).catch(() => Buffer.alloc(0)) });
+		}
+		const format = chooseFormat(settings.response.responseFormat, response);
+		if (format === 'file') {
+			try {
+				return [await toBinaryItem(ctx.helpers, response, limitSize(response, settings.maxFileBytes), settings.response, itemIndex)];
+			} catch (error) {
+				throw toTransportError(error, response.url);
+			}
+		}
+		const body = await readBody(response, settings.maxBodyBytes);
+		return toItems({ ...response, body }, { ...settings.response, responseFormat: format }, itemIndex);
 	} catch (error) {
 		return { error };
 	}
@@ -105,4 +120,14 @@ function collect(ctx: IExecuteFunctions, results: ItemResult[]): INodeExecutionD
 export function addHints(ctx: IExecuteFunctions, messages: string[]): void {
 	if (messages.length === 0) return;
 	ctx.addExecutionHints?.(...messages.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const })));
+}
+
+/** The item's binary fields, read through n8n's helpers. */
+function binaryOf(ctx: IExecuteFunctions, itemIndex: number): BinaryReader {
+	return {
+		read: async (fieldName) => {
+			const meta = ctx.helpers.assertBinaryData(itemIndex, fieldName);
+			return { data: await ctx.helpers.getBinaryDataBuffer(itemIndex, fieldName), fileName: meta.fileName, mimeType: meta.mimeType };
+		},
+	};
 }

@@ -2,13 +2,13 @@ import type { SecureVersion } from 'node:tls';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
-import type { HttpRequest } from '../../lib/http/send';
+import type { HttpRequest, MultipartBody } from '../../lib/http/send';
 import type { TlsVersions } from '../../lib/tls/material';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
 
 /** The only module that reads node parameters; everything after it works on typed values. */
 
-export type ResponseFormat = 'autodetect' | 'json' | 'text';
+export type ResponseFormat = 'autodetect' | 'json' | 'text' | 'file';
 
 export interface ResponseSettings {
 	fullResponse: boolean;
@@ -26,6 +26,10 @@ export interface ExecutionSettings {
 	/** Certificates expiring within this many days produce an execution hint. */
 	expiryWarningDays: number;
 	tls: TlsSettings;
+	/** Cap for a JSON or text body read into memory. */
+	maxBodyBytes: number;
+	/** Cap for a file response streamed into binary data. */
+	maxFileBytes: number;
 }
 
 /** TLS controls; they shape the execution's one Agent, so they are read from the first item. */
@@ -43,13 +47,41 @@ interface KeyValue {
 	value: unknown;
 }
 
+interface FormField extends KeyValue {
+	parameterType?: 'formData' | 'formBinaryData';
+	inputDataFieldName?: string;
+}
+
+/** A file of the item's binary data, for multipart and binary bodies. */
+export interface BinaryFile {
+	data: Buffer;
+	fileName?: string;
+	mimeType?: string;
+}
+
+/** Reads a binary field of the current item (n8n's helpers in the node, plain data in tests). */
+export interface BinaryReader {
+	read(fieldName: string): Promise<BinaryFile>;
+}
+
+const NO_BINARY: BinaryReader = {
+	read: async (fieldName) => {
+		throw new RequestSpecError('BINARY_MISSING', `The item has no binary field "${fieldName}"`, { field: 'inputDataFieldName' });
+	},
+};
+
+export type ArrayFormat = 'repeat' | 'brackets' | 'indices';
+
 interface RequestOptions {
 	batching?: { batch?: { batchSize?: number; batchInterval?: number } };
 	lowercaseHeaders?: boolean;
+	queryParameterArrays?: ArrayFormat;
 	redirect?: { redirect?: { followRedirects?: boolean; maxRedirects?: number; allowCrossOriginRedirects?: boolean } };
 	response?: { response?: Partial<ResponseSettings> };
 	timeout?: number;
 	expiryWarningDays?: number;
+	maxResponseSize?: number;
+	maxFileSize?: number;
 	serverName?: string;
 	minTlsVersion?: SecureVersion;
 	maxTlsVersion?: SecureVersion;
@@ -57,6 +89,10 @@ interface RequestOptions {
 	allowUnauthorizedCerts?: boolean;
 	allowHttp2?: boolean;
 }
+
+const MB = 1024 * 1024;
+export const DEFAULT_MAX_RESPONSE_MB = 64;
+export const DEFAULT_MAX_FILE_MB = 4096;
 
 const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -85,6 +121,8 @@ export function readSettings(param: ParamReader, itemCount: number): ExecutionSe
 		},
 		expiryWarningDays: options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
 		tls: readTlsSettings(options),
+		maxBodyBytes: (options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_MB) * MB,
+		maxFileBytes: (options.maxFileSize ?? DEFAULT_MAX_FILE_MB) * MB,
 	};
 }
 
@@ -128,7 +166,7 @@ function readTlsSettings(options: RequestOptions): TlsSettings {
  *
  * @throws RequestSpecError naming the parameter to fix
  */
-export function readRequest(param: ParamReader): HttpRequest {
+export async function readRequest(param: ParamReader, binary: BinaryReader = NO_BINARY): Promise<HttpRequest> {
 	const options = param<RequestOptions>('options', {});
 	const method = String(param<string>('method', 'GET')).toUpperCase();
 	if (!METHODS.has(method)) {
@@ -139,9 +177,8 @@ export function readRequest(param: ParamReader): HttpRequest {
 	}
 	const url = parseUrl(param<string>('url', ''));
 	if (param<boolean>('sendQuery', false)) {
-		for (const { name, value } of readPairs(param, 'Query', 'specifyQuery', 'queryParameters', 'jsonQuery')) {
-			for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, stringify(item));
-		}
+		const pairs = readPairs(param, 'Query', 'specifyQuery', 'queryParameters', 'jsonQuery');
+		for (const [name, value] of encodeQuery(pairs, options.queryParameterArrays ?? 'brackets')) url.searchParams.append(name, value);
 	}
 	const lowercase = options.lowercaseHeaders ?? true;
 	const headers: Record<string, string> = {};
@@ -150,7 +187,7 @@ export function readRequest(param: ParamReader): HttpRequest {
 			headers[checkHeaderName(name, lowercase)] = checkHeaderValue(name, stringify(value));
 		}
 	}
-	const body = param<boolean>('sendBody', false) ? readBody(param, headers, lowercase) : undefined;
+	const body = param<boolean>('sendBody', false) ? await readBody(param, headers, lowercase, binary) : undefined;
 	const redirect = options.redirect?.redirect ?? {};
 	return {
 		method,
@@ -200,7 +237,7 @@ function readPairs(param: ParamReader, label: string, specifyName: string, pairs
 	return pairs.filter((pair) => pair.name !== '' || (pair.value !== '' && pair.value !== undefined));
 }
 
-function readBody(param: ParamReader, headers: Record<string, string>, lowercase: boolean): string {
+async function readBody(param: ParamReader, headers: Record<string, string>, lowercase: boolean, binary: BinaryReader): Promise<HttpRequest['body']> {
 	const contentType = param<string>('contentType', 'json');
 	const setType = (type: string) => {
 		if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers[lowercase ? 'content-type' : 'Content-Type'] = type;
@@ -219,6 +256,26 @@ function readBody(param: ParamReader, headers: Record<string, string>, lowercase
 		const pairs = param<{ parameters?: KeyValue[] }>('bodyParameters', {}).parameters ?? [];
 		return new URLSearchParams(pairs.filter((pair) => pair.name).map((pair): [string, string] => [pair.name, stringify(pair.value)])).toString();
 	}
+	if (contentType === 'multipart-form-data') {
+		// FormData sets its own content type with the boundary; a typed-in one would break it.
+		for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
+		const parts: MultipartBody['parts'] = [];
+		for (const field of param<{ parameters?: FormField[] }>('bodyParameters', {}).parameters ?? []) {
+			if (!field.name) continue;
+			if (field.parameterType === 'formBinaryData') {
+				const file = await binary.read(checkBinaryField(field.inputDataFieldName));
+				parts.push({ name: field.name, data: file.data, fileName: file.fileName ?? field.name, mimeType: file.mimeType });
+			} else {
+				parts.push({ name: field.name, value: stringify(field.value) });
+			}
+		}
+		return { parts };
+	}
+	if (contentType === 'binaryData') {
+		const file = await binary.read(checkBinaryField(param<string>('inputDataFieldName', '')));
+		setType(file.mimeType || 'application/octet-stream');
+		return file.data;
+	}
 	if (contentType === 'raw') {
 		const rawType = param<string>('rawContentType', '');
 		if (rawType) setType(checkHeaderValue('Content-Type', rawType));
@@ -226,7 +283,7 @@ function readBody(param: ParamReader, headers: Record<string, string>, lowercase
 	}
 	throw new RequestSpecError('CONTENT_TYPE_UNSUPPORTED', `The "Body Content Type" ${JSON.stringify(contentType)} is not supported`, {
 		field: 'contentType',
-		description: 'Choose JSON, Form URL Encoded or Raw.',
+		description: 'Choose JSON, Form URL Encoded, Form-Data, n8n Binary File or Raw.',
 	});
 }
 
@@ -271,4 +328,38 @@ function checkHeaderValue(name: string, value: string): string {
 function stringify(value: unknown): string {
 	if (value === undefined || value === null) return '';
 	return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+function checkBinaryField(name: string | undefined): string {
+	if (!name?.trim()) {
+		throw new RequestSpecError('BINARY_FIELD_MISSING', 'The "Input Data Field Name" is empty', {
+			field: 'inputDataFieldName',
+			description: 'Enter the name of the binary field that holds the file, e.g. "data".',
+		});
+	}
+	return name.trim();
+}
+
+/**
+ * Query pairs as n8n's HTTP Request node sends them: repeated names are collected into arrays,
+ * arrays and objects are written in the chosen "Array Format in Query Parameters".
+ */
+export function encodeQuery(pairs: KeyValue[], format: ArrayFormat): Array<[string, string]> {
+	const grouped = new Map<string, unknown>();
+	for (const { name, value } of pairs) {
+		const previous = grouped.get(name);
+		grouped.set(name, grouped.has(name) ? [...(Array.isArray(previous) ? previous : [previous]), value] : value);
+	}
+	const out: Array<[string, string]> = [];
+	const add = (key: string, value: unknown): void => {
+		if (Array.isArray(value)) {
+			value.forEach((item, index) => add(format === 'repeat' ? key : format === 'indices' ? `${key}[${index}]` : `${key}[]`, item));
+		} else if (value !== null && typeof value === 'object') {
+			for (const [child, item] of Object.entries(value)) add(`${key}[${child}]`, item);
+		} else {
+			out.push([key, stringify(value)]);
+		}
+	};
+	for (const [name, value] of grouped) add(name, value);
+	return out;
 }

@@ -1,13 +1,15 @@
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { Readable } from 'node:stream';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
-import type { HttpResponse } from '../../lib/http/send';
+import type { HttpResponse, StreamedResponse } from '../../lib/http/send';
 import type { ResponseSettings } from './parameters';
 
 /** Turns one HTTP response into output items, the way n8n's HTTP Request node shapes them. */
 export function toItems(response: HttpResponse, settings: ResponseSettings, itemIndex: number): INodeExecutionData[] {
 	const pairedItem = { item: itemIndex };
-	const format = settings.responseFormat === 'autodetect' ? detectFormat(response) : settings.responseFormat;
+	// Files are streamed by the caller and never reach this point.
+	const format = chooseFormat(settings.responseFormat, response) === 'json' ? 'json' : 'text';
 	const text = decodeText(response);
 	if (format === 'text') {
 		const json: IDataObject = settings.fullResponse
@@ -37,13 +39,42 @@ export function decodeText(response: HttpResponse): string {
 	}
 }
 
-function contentType(response: HttpResponse): string {
+function contentType(response: Pick<HttpResponse, 'headers'>): string {
 	const value = response.headers['content-type'];
 	return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
-function detectFormat(response: HttpResponse): 'json' | 'text' {
-	return /[/+]json\b/i.test(contentType(response)) ? 'json' : 'text';
+/** Content types the HTTP Request node's autodetect treats as files. */
+const BINARY_TYPES = /^(image|audio|video|font)\/|^application\/(octet-stream|pdf|zip|gzip|x-gzip|x-tar|x-7z-compressed|vnd\.rar|x-bzip2?|epub\+zip|msword|vnd\.ms-|vnd\.openxmlformats-|vnd\.oasis\.opendocument|java-archive|x-rar-compressed)/i;
+
+/** The format of a response, decided from its headers alone, so a file can be streamed. */
+export function chooseFormat(setting: ResponseSettings['responseFormat'], response: Pick<HttpResponse, 'headers'>): 'json' | 'text' | 'file' {
+	if (setting !== 'autodetect') return setting;
+	const type = contentType(response);
+	if (/[/+]json\b/i.test(type)) return 'json';
+	return BINARY_TYPES.test(type.trim()) ? 'file' : 'text';
+}
+
+/** The file name from Content-Disposition, else the last segment of the URL's path. */
+export function fileNameOf(response: Pick<StreamedResponse, 'headers' | 'url'>): string | undefined {
+	const disposition = String(response.headers['content-disposition'] ?? '');
+	const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(disposition)?.[1];
+	if (extended) {
+		try {
+			return decodeURIComponent(extended.trim());
+		} catch {
+			// A malformed percent-encoding: fall back to the plain filename parameter.
+		}
+	}
+	const plain = /filename\s*=\s*"?([^";]+)"?/.exec(disposition)?.[1];
+	if (plain) return plain.trim();
+	const segment = decodeURIComponent(response.url.pathname.split('/').pop() ?? '');
+	return segment || undefined;
+}
+
+/** The media type without parameters, for n8n's binary data. */
+export function mimeTypeOf(response: Pick<HttpResponse, 'headers'>): string | undefined {
+	return contentType(response).split(';')[0].trim() || undefined;
 }
 
 function parseJsonBody(text: string, lenient: boolean): unknown {
@@ -58,4 +89,13 @@ function parseJsonBody(text: string, lenient: boolean): unknown {
 			cause: error,
 		});
 	}
+}
+
+/**
+ * A file response as n8n binary data, streamed into n8n's binary data store (not buffered here).
+ */
+export async function toBinaryItem(helpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'>, response: StreamedResponse, body: Readable, settings: ResponseSettings, itemIndex: number): Promise<INodeExecutionData> {
+	const binary = await helpers.prepareBinaryData(body, fileNameOf(response), mimeTypeOf(response));
+	const json: IDataObject = settings.fullResponse ? { headers: response.headers, statusCode: response.statusCode, statusMessage: response.statusMessage } : {};
+	return { json, binary: { [settings.outputPropertyName]: binary }, pairedItem: { item: itemIndex } };
 }

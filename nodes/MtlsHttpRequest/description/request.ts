@@ -157,7 +157,9 @@ export const requestProperties: INodeProperties[] = [
 		displayOptions: { show: { ...onRequest, sendBody: [true] } },
 		options: [
 			{ name: 'Form URL Encoded', value: 'form-urlencoded' },
+			{ name: 'Form-Data', value: 'multipart-form-data' },
 			{ name: 'JSON', value: 'json' },
+			{ name: 'n8n Binary File', value: 'binaryData' },
 			{ name: 'Raw', value: 'raw' },
 		],
 		default: 'json',
@@ -181,6 +183,57 @@ export const requestProperties: INodeProperties[] = [
 		displayOptions: { show: { ...onRequest, sendBody: [true], contentType: ['form-urlencoded'], specifyBody: ['string'] } },
 		default: '',
 		placeholder: 'field1=value1&field2=value2',
+	},
+	{
+		displayName: 'Body Parameters',
+		name: 'bodyParameters',
+		type: 'fixedCollection',
+		displayOptions: { show: { ...onRequest, sendBody: [true], contentType: ['multipart-form-data'] } },
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Parameter',
+		default: { parameters: [{ parameterType: 'formData', name: '', value: '' }] },
+		options: [
+			{
+				name: 'parameters',
+				displayName: 'Parameter',
+				values: [
+					{
+						displayName: 'Parameter Type',
+						name: 'parameterType',
+						type: 'options',
+						options: [
+							{ name: 'n8n Binary File', value: 'formBinaryData' },
+							{ name: 'Form Data', value: 'formData' },
+						],
+						default: 'formData',
+					},
+					{ displayName: 'Name', name: 'name', type: 'string', default: '', description: 'Name of the form field' },
+					{
+						displayName: 'Value',
+						name: 'value',
+						type: 'string',
+						displayOptions: { show: { parameterType: ['formData'] } },
+						default: '',
+					},
+					{
+						displayName: 'Input Data Field Name',
+						name: 'inputDataFieldName',
+						type: 'string',
+						displayOptions: { show: { parameterType: ['formBinaryData'] } },
+						default: '',
+						description: 'The name of the incoming field containing the binary file data to be processed',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Input Data Field Name',
+		name: 'inputDataFieldName',
+		type: 'string',
+		displayOptions: { show: { ...onRequest, sendBody: [true], contentType: ['binaryData'] } },
+		default: '',
+		description: 'The name of the incoming field containing the binary file data to be processed',
 	},
 	{
 		displayName: 'Content Type',

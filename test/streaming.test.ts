@@ -1,0 +1,115 @@
+/** Bodies both ways: multipart uploads, compressed and large responses, streamed not buffered. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+
+import { createAgent } from '../lib/http/agent';
+import { HttpRequest, limitSize, open, readBody, send } from '../lib/http/send';
+import { loadMaterial } from '../lib/tls/material';
+import { createStandardPki, StandardPki } from './fixtures/pki';
+import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
+
+const MB = 1024 * 1024;
+
+describe('request and response bodies', () => {
+	let pki: StandardPki;
+	let server: MtlsServer;
+	let agent: ReturnType<typeof createAgent>;
+	const request = (path: string, extra: Partial<HttpRequest> = {}): HttpRequest => ({
+		method: 'GET', url: new URL(`${server.origin}${path}`), headers: {}, redirect: { follow: true, max: 5, allowCrossOrigin: false }, ...extra,
+	});
+
+	before(async () => {
+		pki = createStandardPki();
+		server = await startMtlsServer({ keyPem: pki.server.keyPem, certPem: pki.server.certPem, clientCa: pki.ca.certPem });
+		agent = createAgent(loadMaterial({ certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem }));
+		const json = Buffer.from(JSON.stringify({ balance: 42, currency: 'EUR' }));
+		const codings: Record<string, (data: Buffer) => Buffer> = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
+		for (const [coding, compress] of Object.entries(codings)) {
+			server.route(`/${coding}`, (req, res) => {
+				assert.match(String(req.headers['accept-encoding']), new RegExp(coding));
+				res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding });
+				res.end(req.method === 'HEAD' ? undefined : compress(json));
+			});
+		}
+		server.route('/large', (_req, res) => {
+			const size = 200 * MB;
+			res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+			const chunk = Buffer.alloc(MB, 7);
+			let sent = 0;
+			const write = () => {
+				while (sent < size) {
+					sent += chunk.length;
+					if (!res.write(chunk)) return void res.once('drain', write);
+				}
+				res.end();
+			};
+			write();
+		});
+		server.route('/multipart', async (req, res, seen) => {
+			const form = await new Response(seen.body, { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
+			const file = form.get('file') as File;
+			res.setHeader('content-type', 'application/json');
+			res.end(JSON.stringify({ reference: form.get('reference'), fileName: file.name, fileType: file.type, fileText: await file.text() }));
+		});
+	});
+	after(async () => {
+		await agent.close();
+		await server.close();
+		pki.pki.cleanup();
+	});
+
+	for (const coding of ['gzip', 'deflate', 'br']) {
+		test(`a ${coding} response is decoded`, async () => {
+			const response = await send(agent, request(`/${coding}`));
+			assert.deepEqual(JSON.parse(response.body.toString()), { balance: 42, currency: 'EUR' });
+		});
+	}
+
+	test('HEAD with a content coding and no body works', async () => {
+		const response = await send(agent, request('/gzip', { method: 'HEAD' }));
+		assert.equal(response.statusCode, 200);
+		assert.equal(response.body.length, 0);
+	});
+
+	test('a multipart upload arrives with its text field and its file', async () => {
+		const response = await send(agent, request('/multipart', {
+			method: 'POST',
+			body: { parts: [{ name: 'reference', value: 'INV-7' }, { name: 'file', data: Buffer.from('col1,col2\n1,2\n'), fileName: 'report.csv', mimeType: 'text/csv' }] },
+		}));
+		assert.deepEqual(JSON.parse(response.body.toString()), { reference: 'INV-7', fileName: 'report.csv', fileType: 'text/csv', fileText: 'col1,col2\n1,2\n' });
+	});
+
+	test('a body over the in-memory cap fails with RESPONSE_TOO_LARGE', async () => {
+		await assert.rejects(send(agent, request('/large'), 5 * MB), { code: 'RESPONSE_TOO_LARGE' });
+	});
+
+	test('a 200 MB response streams through without being held in memory', async () => {
+		global.gc?.();
+		const before = process.memoryUsage().rss;
+		let peak = before;
+		let received = 0;
+		const response = await open(agent, request('/large'));
+		await pipeline(limitSize(response, 300 * MB), new Writable({
+			write(chunk: Buffer, _encoding, callback) {
+				received += chunk.length;
+				peak = Math.max(peak, process.memoryUsage().rss);
+				callback();
+			},
+		}));
+		assert.equal(received, 200 * MB);
+		assert.ok(peak - before < 50 * MB, `RSS grew by ${Math.round((peak - before) / MB)} MB`);
+	});
+
+	test('a streamed file over its cap fails with RESPONSE_TOO_LARGE', async () => {
+		const response = await open(agent, request('/large'));
+		await assert.rejects(pipeline(limitSize(response, 10 * MB), new Writable({ write: (_chunk, _encoding, callback) => callback() })), { code: 'RESPONSE_TOO_LARGE' });
+	});
+
+	test('readBody reads what open returned', async () => {
+		const response = await open(agent, request('/gzip'));
+		assert.equal(JSON.parse((await readBody(response)).toString()).balance, 42);
+	});
+});
