@@ -34,7 +34,12 @@ function pkcs8(args: string[], legacy = false): Format['bundle'] {
 }
 
 function traditional(command: 'rsa' | 'ec', cipher: string, legacy = false): Format['bundle'] {
-	return (issued, chain) => openssl([command, `-${cipher}`, '-passout', 'env:P', ...(legacy ? LEGACY : [])], issued.keyPem, { P: PASS }) + issued.certPem + chain;
+	return (issued, chain) => {
+		// OpenSSL 3 writes PKCS#8 unless told otherwise; `openssl ec` has no -traditional and writes SEC1.
+		const key = openssl([command, ...(command === 'rsa' ? ['-traditional'] : []), `-${cipher}`, '-passout', 'env:P', ...(legacy ? LEGACY : [])], issued.keyPem, { P: PASS });
+		assert.match(key, /Proc-Type: 4,ENCRYPTED\nDEK-Info: /);
+		return key + issued.certPem + chain;
+	};
 }
 
 function pkcs12(extra: string[]): Format['bundle'] {

@@ -245,7 +245,10 @@ function decryptKey(block: PemBlock, passphrase: string | undefined): Omit<Parse
 		if (encrypted && passphrase !== undefined && (error as { code?: string }).code === 'ERR_OSSL_EVP_UNSUPPORTED') {
 			return { ...decryptLegacyKey(block, keyPem, passphrase), protection, encrypted, legacy: true };
 		}
-		if (encrypted) {
+		// A PKCS#8 key that lost a line in copying fails in OpenSSL like a wrong passphrase; its
+		// outer structure, readable without the passphrase (safeDescribe), tells the two apart.
+		const damaged = block.label === 'ENCRYPTED PRIVATE KEY' && protection === undefined;
+		if (encrypted && !damaged) {
 			// OpenSSL reports a wrong passphrase with different codes depending on version and cipher
 			// ("bad decrypt", an ASN.1 error after decrypting garbage, …): all of them mean the same here.
 			throw new MaterialError('PASSPHRASE_WRONG', `The "${PASSPHRASE_FIELD}" does not decrypt the private key`, {

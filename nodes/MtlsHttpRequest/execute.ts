@@ -1,15 +1,17 @@
 import { sleep } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { Dispatcher } from 'undici';
 
 import { createAgent, DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../lib/http/agent';
 import { toTransportError } from '../../lib/http/failures';
-import { limitSize, open, readBody } from '../../lib/http/send';
+import { HttpRequest, limitSize, open, readBody } from '../../lib/http/send';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { sharedSessions } from '../../lib/tls/sessions';
 import { credentialNotices, loadCredential } from './credential';
 import { HttpStatusError, toErrorJson, toNodeError } from './errors';
-import { BinaryReader, itemParameters, readRequest, readSettings, ExecutionSettings } from './parameters';
-import { chooseFormat, toBinaryItem, toItems } from './response';
+import { BinaryReader, itemParameters, rawPagination, readRequest, readSettings, ExecutionSettings } from './parameters';
+import { digestOf, Evaluate, Page, paginate, PaginationKeys } from './pagination';
+import { chooseFormat, decodeText, toBinaryItem, toItems } from './response';
 
 type ItemResult = INodeExecutionData[] | { error: unknown };
 
@@ -25,7 +27,7 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	let settings: ExecutionSettings;
 	let material: TlsMaterial;
 	try {
-		settings = readSettings(itemParameters(ctx, 0), items.length);
+		settings = readSettings(itemParameters(ctx, 0), items.length, rawPagination(ctx));
 		const selection = await loadCredential(ctx, settings.tls.versions);
 		material = selection.material;
 		addHints(ctx, credentialNotices(selection, settings.expiryWarningDays));
@@ -59,26 +61,73 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	return [collect(ctx, results)];
 }
 
-async function runItem(ctx: IExecuteFunctions, agent: Parameters<typeof open>[0], settings: ExecutionSettings, itemIndex: number, signal?: AbortSignal): Promise<ItemResult> {
+async function runItem(ctx: IExecuteFunctions, agent: Dispatcher, settings: ExecutionSettings, itemIndex: number, signal?: AbortSignal): Promise<ItemResult> {
 	try {
-		const request = await readRequest(itemParameters(ctx, itemIndex), binaryOf(ctx, itemIndex));
-		const response = await open(agent, { ...request, signal });
-		if (response.statusCode >= 400 && !settings.response.neverError) {
-			throw new HttpStatusError({ ...response, body: await readBody(response, ERROR_BODY_BYTES).catch(() => Buffer.alloc(0)) });
+		const request = { ...(await readRequest(itemParameters(ctx, itemIndex), binaryOf(ctx, itemIndex))), signal };
+		const fetch = (next: HttpRequest) => fetchPage(ctx, agent, settings, next, itemIndex);
+		if (!settings.pagination) {
+			const page = await fetch(request);
+			const failure = statusFailure(page, settings);
+			if (failure) throw failure;
+			return page.items;
 		}
-		const format = chooseFormat(settings.response.responseFormat, response);
-		if (format === 'file') {
-			try {
-				return [await toBinaryItem(ctx.helpers, response, limitSize(response, settings.maxFileBytes), settings.response, itemIndex)];
-			} catch (error) {
-				throw toTransportError(error, response.url);
-			}
-		}
-		const body = await readBody(response, settings.maxBodyBytes);
-		return toItems({ ...response, body }, { ...settings.response, responseFormat: format }, itemIndex);
+		return await paginate(request, settings.pagination, fetch, evaluator(ctx, itemIndex), (page) => statusFailure(page, settings));
 	} catch (error) {
 		return { error };
 	}
+}
+
+/** A status >= 400 fails the item unless "Never Error" is on, as in the HTTP Request node. */
+function statusFailure(page: Page & { error?: HttpStatusError }, settings: ExecutionSettings): Error | undefined {
+	return page.response.statusCode >= 400 && !settings.response.neverError ? page.error : undefined;
+}
+
+/** One request and its response shaped into items; files stream into binary data. */
+async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: ExecutionSettings, request: HttpRequest, itemIndex: number): Promise<Page & { error?: HttpStatusError }> {
+	const response = await open(agent, request);
+	const head = { headers: response.headers, statusCode: response.statusCode };
+	if (response.statusCode >= 400 && !settings.response.neverError) {
+		const body = await readBody(response, ERROR_BODY_BYTES).catch(() => Buffer.alloc(0));
+		const error = new HttpStatusError({ ...response, body });
+		return { response: { ...head, body: body.toString('utf8') }, items: [], digest: digestOf(response.headers, body), error };
+	}
+	const format = chooseFormat(settings.response.responseFormat, response);
+	if (format === 'file') {
+		try {
+			const item = await toBinaryItem(ctx.helpers, response, limitSize(response, settings.maxFileBytes), settings.response, itemIndex);
+			return { response: { ...head, body: {} }, items: [item], digest: String(response.headers.etag ?? Math.random()) };
+		} catch (error) {
+			throw toTransportError(error, response.url);
+		}
+	}
+	const body = await readBody(response, settings.maxBodyBytes);
+	const shaped = { ...response, body };
+	return {
+		response: { ...head, body: format === 'json' ? parseLenient(decodeText(shaped)) : decodeText(shaped) },
+		items: toItems(shaped, { ...settings.response, responseFormat: format }, itemIndex),
+		digest: digestOf(response.headers, body),
+	};
+}
+
+function parseLenient(text: string): unknown {
+	try {
+		return text.trim() ? JSON.parse(text) : {};
+	} catch {
+		return {};
+	}
+}
+
+/**
+ * Pagination expressions see $response, $pageCount and $request. n8n gives a node no way to add
+ * variables to an expression, so their values are written into the expression as JSON literals
+ * before n8n evaluates it.
+ */
+function evaluator(ctx: IExecuteFunctions, itemIndex: number): Evaluate {
+	return (value, keys) => {
+		if (typeof value !== 'string' || !value.startsWith('=')) return value;
+		const expression = value.replace(/\$(response|pageCount|request)\b/g, (_match, name: string) => `(${JSON.stringify(keys[`$${name}` as keyof PaginationKeys])})`);
+		return ctx.evaluateExpression(expression, itemIndex);
+	};
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { SecureVersion } from 'node:tls';
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
 import type { HttpRequest, MultipartBody } from '../../lib/http/send';
 import type { TlsVersions } from '../../lib/tls/material';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
+import { PaginationConfig, readPagination } from './pagination';
 
 /** The only module that reads node parameters; everything after it works on typed values. */
 
@@ -30,6 +31,7 @@ export interface ExecutionSettings {
 	maxBodyBytes: number;
 	/** Cap for a file response streamed into binary data. */
 	maxFileBytes: number;
+	pagination?: PaginationConfig;
 }
 
 /** TLS controls; they shape the execution's one Agent, so they are read from the first item. */
@@ -105,7 +107,12 @@ export function itemParameters(ctx: IExecuteFunctions, itemIndex: number): Param
 	return <T>(name: string, fallback?: T) => ctx.getNodeParameter(name, itemIndex, fallback) as T;
 }
 
-export function readSettings(param: ParamReader, itemCount: number): ExecutionSettings {
+/** Pagination is read unresolved: its expressions use $response and $pageCount of each page. */
+export function rawPagination(ctx: IExecuteFunctions): IDataObject | null {
+	return ctx.getNodeParameter('options.pagination.pagination', 0, null, { rawExpressions: true }) as IDataObject | null;
+}
+
+export function readSettings(param: ParamReader, itemCount: number, rawPagination?: IDataObject | null): ExecutionSettings {
 	const options = param<RequestOptions>('options', {});
 	const batch = options.batching?.batch;
 	const size = batch?.batchSize ?? -1;
@@ -123,6 +130,7 @@ export function readSettings(param: ParamReader, itemCount: number): ExecutionSe
 		tls: readTlsSettings(options),
 		maxBodyBytes: (options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_MB) * MB,
 		maxFileBytes: (options.maxFileSize ?? DEFAULT_MAX_FILE_MB) * MB,
+		pagination: readPagination(rawPagination),
 	};
 }
 

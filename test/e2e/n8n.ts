@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 export const N8N_VERSION = '2.40.7';
 export const NODE_VERSION = '24.21.0';
@@ -45,9 +45,22 @@ export interface CliResult {
 	output: string;
 }
 
-/** One node's first run: the items on its first main output. */
+/** n8n's reference to a file: inline base64 in `data`, or an `id` into the binary data store. */
+export interface BinaryRef {
+	data: string;
+	id?: string;
+	fileName?: string;
+	mimeType?: string;
+	fileExtension?: string;
+	/** Human-readable, e.g. "1.2 kB". */
+	fileSize?: string;
+	bytes?: number;
+}
+
+/** One item of a node's first run. */
 export interface OutputItem {
 	json: Record<string, unknown>;
+	binary?: Record<string, BinaryRef>;
 	pairedItem?: { item: number } | Array<{ item: number }>;
 }
 
@@ -55,8 +68,10 @@ export interface WorkflowRun {
 	status: 'success' | 'error' | 'warning';
 	/** n8n's one-line summary of a failed run: the error's description (or message) and the node. */
 	error?: string;
-	/** Output items per node name; only for successful runs (n8n snapshots only those). */
+	/** Items on each node's first main output; only for successful runs (n8n snapshots only those). */
 	nodes: Record<string, OutputItem[]>;
+	/** Items on every main output of each node, e.g. [true branch, false branch] of an If node. */
+	outputs: Record<string, OutputItem[][]>;
 }
 
 export interface BatchResult {
@@ -182,6 +197,20 @@ export class N8n {
 		}
 	}
 
+	/**
+	 * The bytes of a file in an output item. n8n 2.x keeps binary data in the filesystem store under
+	 * <data dir>/storage (the default outside queue mode); the snapshot carries only its id.
+	 */
+	readBinary(binary: BinaryRef): Buffer {
+		const prefix = 'filesystem-v2:';
+		if (!binary.id) return Buffer.from(binary.data, 'base64');
+		if (!binary.id.startsWith(prefix)) throw new Error(`binary data in an unexpected store: ${binary.id}`);
+		const storage = join(this.dataDir, 'storage');
+		const file = resolve(storage, binary.id.slice(prefix.length));
+		if (!file.startsWith(storage + sep)) throw new Error(`binary data id outside the store: ${binary.id}`);
+		return readFileSync(file);
+	}
+
 	/** `n8n start`: the editor on http://localhost:<port>. The caller stops it with stopProcess(). */
 	async start(options: StartOptions): Promise<ChildProcess> {
 		this.brokerPort ||= await findFreePort();
@@ -300,11 +329,9 @@ function readRuns(dir: string, summaryFile: string, ids: string[]): Record<strin
 	const runs: Record<string, WorkflowRun> = {};
 	for (const execution of summary.executions) {
 		const snapshot = join(dir, `${execution.workflowId}-snapshot.json`);
-		runs[execution.workflowId] = {
-			status: execution.executionStatus,
-			error: execution.error,
-			nodes: existsSync(snapshot) ? firstOutputs(JSON.parse(readFileSync(snapshot, 'utf8'))) : {},
-		};
+		const outputs = existsSync(snapshot) ? mainOutputs(JSON.parse(readFileSync(snapshot, 'utf8')) as Snapshot) : {};
+		const nodes = Object.fromEntries(Object.entries(outputs).map(([name, branches]) => [name, branches[0] ?? []]));
+		runs[execution.workflowId] = { status: execution.executionStatus, error: execution.error, nodes, outputs };
 	}
 	const missing = ids.filter((id) => !runs[id]);
 	if (missing.length) throw new Error(`n8n did not run workflow(s) ${missing.join(', ')}: are they imported?`);
@@ -315,12 +342,12 @@ interface Snapshot {
 	data: { resultData: { runData: Record<string, Array<{ data?: { main?: Array<OutputItem[] | null> } }>> } };
 }
 
-function firstOutputs(snapshot: Snapshot): Record<string, OutputItem[]> {
-	const nodes: Record<string, OutputItem[]> = {};
+function mainOutputs(snapshot: Snapshot): Record<string, OutputItem[][]> {
+	const outputs: Record<string, OutputItem[][]> = {};
 	for (const [name, runs] of Object.entries(snapshot.data.resultData.runData)) {
-		nodes[name] = runs[0]?.data?.main?.[0] ?? [];
+		outputs[name] = (runs[0]?.data?.main ?? []).map((items) => items ?? []);
 	}
-	return nodes;
+	return outputs;
 }
 
 interface RunOptions {

@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { paginationOption } from './pagination';
+
 /** The "Options" collection. Names and defaults follow n8n's HTTP Request node (V3). */
 export const optionsProperty: INodeProperties = {
 	displayName: 'Options',
@@ -121,6 +123,7 @@ export const optionsProperty: INodeProperties = {
 			default: 'TLSv1.2',
 			description: 'Lowest TLS version to accept',
 		},
+		paginationOption,
 		{
 			displayName: 'Pinned Public Keys',
 			name: 'pinnedPublicKeys',
