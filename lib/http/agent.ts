@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { isIP, LookupFunction } from 'node:net';
 import * as tls from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 
 import type { TlsMaterial } from '../tls/material';
 import { SessionStore } from '../tls/sessions';
+import { checkConnectionHost, EgressFilter } from './egress';
 import { HANDSHAKE_INTERRUPTED } from './failures';
 
 export interface AgentOptions {
@@ -22,6 +23,8 @@ export interface AgentOptions {
 	pins?: string[];
 	/** Offer HTTP/2 by ALPN. */
 	allowH2?: boolean;
+	/** The n8n instance's outbound rules, applied to every address connected to. */
+	egress?: EgressFilter;
 }
 
 /** What every connection of an Agent shares. */
@@ -32,6 +35,8 @@ interface ConnectionPolicy {
 	allowUnauthorized: boolean;
 	pins: string[];
 	allowH2: boolean;
+	egress?: EgressFilter;
+	lookup?: LookupFunction;
 }
 
 export const DEFAULT_CONNECTIONS_PER_ORIGIN = 10;
@@ -54,6 +59,8 @@ export function createAgent(material: TlsMaterial, options: AgentOptions = {}): 
 			allowUnauthorized: options.allowUnauthorized ?? false,
 			pins: options.pins ?? [],
 			allowH2: options.allowH2 ?? false,
+			egress: options.egress,
+			lookup: options.egress?.createSecureLookup(),
 		}),
 	});
 }
@@ -67,6 +74,8 @@ export interface TlsTarget {
 	rejectUnauthorized?: boolean;
 	timeout: number;
 	alpn?: string[];
+	/** DNS lookup that enforces outbound rules on the resolved addresses. */
+	lookup?: LookupFunction;
 }
 
 /**
@@ -82,6 +91,7 @@ export function openTlsSocket(material: TlsMaterial, target: TlsTarget): tls.TLS
 		rejectUnauthorized: target.rejectUnauthorized ?? true,
 		session: target.session,
 		ALPNProtocols: target.alpn ?? ['http/1.1'],
+		lookup: target.lookup,
 	});
 	socket.setTimeout(target.timeout, () => {
 		socket.destroy(Object.assign(new Error(`Connecting to ${target.host}:${target.port} timed out after ${target.timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
@@ -108,6 +118,13 @@ function createConnector(material: TlsMaterial, policy: ConnectionPolicy): build
 		const portNumber = Number(port) || 443;
 		// A session carries the client identity and the verification result it was made with.
 		const key = `${material.fingerprint}|${host}|${portNumber}|${sni ?? ''}|${policy.allowUnauthorized ? 'unverified' : 'verified'}`;
+		try {
+			// An IP address is never looked up, so the outbound rules are checked on it directly.
+			if (isIP(host)) checkConnectionHost(policy.egress, host);
+		} catch (error) {
+			callback(error as Error, null);
+			return;
+		}
 		let pending: buildConnector.Callback | undefined = callback;
 		const settle = (error: Error | null, socket?: tls.TLSSocket) => {
 			const done = pending;
@@ -124,6 +141,7 @@ function createConnector(material: TlsMaterial, policy: ConnectionPolicy): build
 			timeout,
 			rejectUnauthorized: !policy.allowUnauthorized,
 			alpn: policy.allowH2 ? ['h2', 'http/1.1'] : ['http/1.1'],
+			lookup: policy.lookup,
 		});
 		socket
 			.setNoDelay(true)

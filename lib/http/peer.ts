@@ -3,6 +3,7 @@ import { checkServerIdentity, DetailedPeerCertificate, PeerCertificate } from 'n
 
 import type { TlsMaterial } from '../tls/material';
 import { openTlsSocket, serverNameFor } from './agent';
+import { checkUrl, EgressFilter } from './egress';
 import { toTransportError } from './failures';
 
 export interface ServerChain {
@@ -22,9 +23,10 @@ export interface ServerChain {
  *
  * @throws TransportError when no TLS connection can be made
  */
-export async function fetchServerChain(material: TlsMaterial, url: URL, timeout = 10_000): Promise<ServerChain> {
+export async function fetchServerChain(material: TlsMaterial, url: URL, timeout = 10_000, egress?: EgressFilter): Promise<ServerChain> {
 	const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-	const socket = openTlsSocket(material, { host, port: Number(url.port) || 443, servername: serverNameFor(host), rejectUnauthorized: false, timeout });
+	await checkUrl(egress, url);
+	const socket = openTlsSocket(material, { host, port: Number(url.port) || 443, servername: serverNameFor(host), rejectUnauthorized: false, timeout, lookup: egress?.createSecureLookup() });
 	try {
 		await new Promise<void>((resolve, reject) => {
 			socket.once('secureConnect', resolve);

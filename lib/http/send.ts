@@ -6,6 +6,7 @@ import { FormData } from 'undici';
 import type { Dispatcher } from 'undici';
 
 import { RequestSpecError, TransportError } from '../errors';
+import { checkUrl, EgressFilter } from './egress';
 import { toTransportError } from './failures';
 
 export interface RedirectPolicy {
@@ -29,6 +30,8 @@ export interface HttpRequest {
 	timeout?: number;
 	redirect: RedirectPolicy;
 	signal?: AbortSignal;
+	/** The n8n instance's outbound rules, checked for the URL and every redirect hop. */
+	egress?: EgressFilter;
 }
 
 interface ResponseHead {
@@ -86,9 +89,10 @@ export async function send(dispatcher: Dispatcher, request: HttpRequest, maxByte
  */
 export async function open(dispatcher: Dispatcher, request: HttpRequest): Promise<StreamedResponse> {
 	assertHttps(request.url, 'URL');
+	await checkUrl(request.egress, request.url);
 	let current = request;
 	for (let redirects = 0; ; redirects++) {
-		const response = await openOnce(dispatcher, current);
+		const response = await openWithRetry(dispatcher, current);
 		const location = response.headers.location;
 		if (!current.redirect.follow || !REDIRECT_STATUSES.has(response.statusCode) || typeof location !== 'string') {
 			return response;
@@ -100,6 +104,25 @@ export async function open(dispatcher: Dispatcher, request: HttpRequest): Promis
 			});
 		}
 		current = nextRequest(current, response.statusCode, new URL(location, current.url), request.url);
+		await checkUrl(request.egress, current.url, true);
+	}
+}
+
+/** Methods that may be sent twice without changing the outcome (RFC 9110, section 9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/**
+ * A keep-alive connection the server closed while idle fails the next request sent on it. Such a
+ * request is sent once more on a new connection when repeating it is harmless; a POST or PATCH
+ * is not, because it may have reached the server.
+ */
+async function openWithRetry(dispatcher: Dispatcher, request: HttpRequest): Promise<StreamedResponse> {
+	try {
+		return await openOnce(dispatcher, request);
+	} catch (error) {
+		const stale = error instanceof TransportError && error.code === 'CONNECTION_CLOSED' && !request.signal?.aborted;
+		if (!stale || !IDEMPOTENT.has(request.method.toUpperCase())) throw error;
+		return openOnce(dispatcher, request);
 	}
 }
 

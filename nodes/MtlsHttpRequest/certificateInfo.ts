@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
+import type { EgressFilter } from '../../lib/http/egress';
 import { fetchServerChain } from '../../lib/http/peer';
 import { sharedMaterials } from '../../lib/tls/cache';
 import { describeCertificate } from '../../lib/tls/inspect';
@@ -8,6 +9,7 @@ import type { TlsMaterial } from '../../lib/tls/material';
 import { loadCandidates, RotatingInput, selectMaterial } from '../../lib/tls/rotation';
 import { certificatesOf, CREDENTIAL_TYPE, DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
 import { toErrorJson, toNodeError } from './errors';
+import { egressFilterOf } from './context';
 
 /**
  * The "Certificate Info" operation: no request, one item per certificate of the credential (and of
@@ -49,11 +51,11 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 			...toJson(describeCertificate(certificate, now), threshold, certificate === material.leaf),
 		}));
 	const rows: IDataObject[] = [...facts(current, 'certificateBundle'), ...(next ? facts(next, 'nextCertificateBundle') : [])];
-	if (serverUrl) rows.push(...(await describeServer(active ?? current, serverUrl, threshold, now)));
+	if (serverUrl) rows.push(...(await describeServer(active ?? current, serverUrl, threshold, now, egressFilterOf(ctx))));
 	return rows;
 }
 
-async function describeServer(material: TlsMaterial, urlText: string, threshold: number, now: Date): Promise<IDataObject[]> {
+async function describeServer(material: TlsMaterial, urlText: string, threshold: number, now: Date, egress?: EgressFilter): Promise<IDataObject[]> {
 	let url: URL;
 	try {
 		url = new URL(urlText);
@@ -63,7 +65,7 @@ async function describeServer(material: TlsMaterial, urlText: string, threshold:
 	if (url.protocol !== 'https:') {
 		throw new RequestSpecError('URL_NOT_HTTPS', 'The "Server URL" must start with https://', { field: 'serverUrl', description: `Use https://${url.host}${url.pathname}.` });
 	}
-	const chain = await fetchServerChain(material, url);
+	const chain = await fetchServerChain(material, url, undefined, egress);
 	return chain.certificates.map((certificate, index) => ({
 		source: 'server',
 		role: index === 0 ? 'server certificate' : 'server chain certificate',

@@ -7,6 +7,7 @@ import { toTransportError } from '../../lib/http/failures';
 import { HttpRequest, limitSize, open, readBody } from '../../lib/http/send';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { sharedSessions } from '../../lib/tls/sessions';
+import { addHints, egressFilterOf } from './context';
 import { credentialNotices, loadCredential } from './credential';
 import { HttpStatusError, toErrorJson, toNodeError } from './errors';
 import { BinaryReader, itemParameters, rawPagination, readRequest, readSettings, ExecutionSettings } from './parameters';
@@ -40,7 +41,9 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	if (settings.tls.allowUnauthorized) {
 		addHints(ctx, ['"Ignore SSL Issues (Insecure)" is on: the server\'s certificate is not verified, so the client certificate may be presented to an impostor. Add the partner\'s CA to the credential instead.']);
 	}
+	const egress = egressFilterOf(ctx);
 	const agent = createAgent(material, {
+		egress,
 		connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN,
 		sessions: sharedSessions,
 		serverName: settings.tls.serverName,
@@ -51,7 +54,7 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	const results: ItemResult[] = new Array(items.length);
 	try {
 		await runBatches(items.length, settings, DEFAULT_CONNECTIONS_PER_ORIGIN, async (itemIndex) => {
-			results[itemIndex] = await runItem(ctx, agent, settings, itemIndex, signal);
+			results[itemIndex] = await runItem(ctx, agent, settings, itemIndex, { signal, egress });
 			return !('error' in results[itemIndex]) || ctx.continueOnFail();
 		});
 	} finally {
@@ -61,9 +64,9 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	return [collect(ctx, results)];
 }
 
-async function runItem(ctx: IExecuteFunctions, agent: Dispatcher, settings: ExecutionSettings, itemIndex: number, signal?: AbortSignal): Promise<ItemResult> {
+async function runItem(ctx: IExecuteFunctions, agent: Dispatcher, settings: ExecutionSettings, itemIndex: number, shared: Pick<HttpRequest, 'signal' | 'egress'>): Promise<ItemResult> {
 	try {
-		const request = { ...(await readRequest(itemParameters(ctx, itemIndex), binaryOf(ctx, itemIndex))), signal };
+		const request = { ...(await readRequest(itemParameters(ctx, itemIndex), binaryOf(ctx, itemIndex))), ...shared };
 		const fetch = (next: HttpRequest) => fetchPage(ctx, agent, settings, next, itemIndex);
 		if (!settings.pagination) {
 			const page = await fetch(request);
@@ -165,11 +168,6 @@ function collect(ctx: IExecuteFunctions, results: ItemResult[]): INodeExecutionD
 	return output;
 }
 
-/** Execution hints appear above the output in the editor; older n8n versions have none. */
-export function addHints(ctx: IExecuteFunctions, messages: string[]): void {
-	if (messages.length === 0) return;
-	ctx.addExecutionHints?.(...messages.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const })));
-}
 
 /** The item's binary fields, read through n8n's helpers. */
 function binaryOf(ctx: IExecuteFunctions, itemIndex: number): BinaryReader {
