@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { isIP, LookupFunction } from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 
 import type { TlsMaterial } from '../tls/material';
 import { SessionStore } from '../tls/sessions';
 import { checkConnectionHost, EgressFilter } from './egress';
+import { openTunnel, ProxyConfig, proxyFor } from './proxy';
 import { HANDSHAKE_INTERRUPTED } from './failures';
 
 export interface AgentOptions {
@@ -25,6 +27,8 @@ export interface AgentOptions {
 	allowH2?: boolean;
 	/** The n8n instance's outbound rules, applied to every address connected to. */
 	egress?: EgressFilter;
+	/** An HTTP proxy to tunnel through (CONNECT); TLS with the client certificate runs inside. */
+	proxy?: ProxyConfig;
 }
 
 /** What every connection of an Agent shares. */
@@ -37,6 +41,7 @@ interface ConnectionPolicy {
 	allowH2: boolean;
 	egress?: EgressFilter;
 	lookup?: LookupFunction;
+	proxy?: ProxyConfig;
 }
 
 export const DEFAULT_CONNECTIONS_PER_ORIGIN = 10;
@@ -61,6 +66,7 @@ export function createAgent(material: TlsMaterial, options: AgentOptions = {}): 
 			allowH2: options.allowH2 ?? false,
 			egress: options.egress,
 			lookup: options.egress?.createSecureLookup(),
+			proxy: options.proxy,
 		}),
 	});
 }
@@ -76,6 +82,8 @@ export interface TlsTarget {
 	alpn?: string[];
 	/** DNS lookup that enforces outbound rules on the resolved addresses. */
 	lookup?: LookupFunction;
+	/** An established tunnel to run TLS in, instead of a new TCP connection. */
+	socket?: Duplex;
 }
 
 /**
@@ -92,6 +100,7 @@ export function openTlsSocket(material: TlsMaterial, target: TlsTarget): tls.TLS
 		session: target.session,
 		ALPNProtocols: target.alpn ?? ['http/1.1'],
 		lookup: target.lookup,
+		socket: target.socket,
 	});
 	socket.setTimeout(target.timeout, () => {
 		socket.destroy(Object.assign(new Error(`Connecting to ${target.host}:${target.port} timed out after ${target.timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
@@ -118,9 +127,11 @@ function createConnector(material: TlsMaterial, policy: ConnectionPolicy): build
 		const portNumber = Number(port) || 443;
 		// A session carries the client identity and the verification result it was made with.
 		const key = `${material.fingerprint}|${host}|${portNumber}|${sni ?? ''}|${policy.allowUnauthorized ? 'unverified' : 'verified'}`;
+		const proxy = proxyFor(policy.proxy, host, portNumber);
 		try {
 			// An IP address is never looked up, so the outbound rules are checked on it directly.
-			if (isIP(host)) checkConnectionHost(policy.egress, host);
+			const connectHost = proxy ? proxy.hostname.replace(/^\[(.*)\]$/, '$1') : host;
+			if (isIP(connectHost)) checkConnectionHost(policy.egress, connectHost);
 		} catch (error) {
 			callback(error as Error, null);
 			return;
@@ -133,26 +144,33 @@ function createConnector(material: TlsMaterial, policy: ConnectionPolicy): build
 			if (error) done(markHandshakeInterrupted(error), null);
 			else done(null, keepTlsAlert(socket as tls.TLSSocket));
 		};
-		const socket = openTlsSocket(material, {
-			host,
-			port: portNumber,
-			servername: sni,
-			session: sessions.get(key),
-			timeout,
-			rejectUnauthorized: !policy.allowUnauthorized,
-			alpn: policy.allowH2 ? ['h2', 'http/1.1'] : ['http/1.1'],
-			lookup: policy.lookup,
-		});
-		socket
-			.setNoDelay(true)
-			.setKeepAlive(true, 60_000)
-			.on('session', (session: Buffer) => sessions.set(key, session))
-			.once('secureConnect', () => {
-				const mismatch = checkPins(socket, policy.pins);
-				if (mismatch) socket.destroy(mismatch);
-				else settle(null, socket);
-			})
-			.on('error', (error) => settle(error));
+		const startTls = (tunnel?: Duplex) => {
+			const socket = openTlsSocket(material, {
+				host,
+				port: portNumber,
+				servername: sni,
+				session: sessions.get(key),
+				timeout,
+				rejectUnauthorized: !policy.allowUnauthorized,
+				alpn: policy.allowH2 ? ['h2', 'http/1.1'] : ['http/1.1'],
+				lookup: policy.lookup,
+				socket: tunnel,
+			});
+			if (!tunnel) socket.setNoDelay(true).setKeepAlive(true, 60_000);
+			socket
+				.on('session', (session: Buffer) => sessions.set(key, session))
+				.once('secureConnect', () => {
+					const mismatch = checkPins(socket, policy.pins);
+					if (mismatch) socket.destroy(mismatch);
+					else settle(null, socket);
+				})
+				.on('error', (error) => settle(error));
+		};
+		if (!proxy) return startTls();
+		openTunnel(proxy, host, portNumber, { timeout, lookup: policy.lookup }).then(
+			(tunnel) => startTls(tunnel.setNoDelay(true).setKeepAlive(true, 60_000)),
+			(error: Error) => settle(error),
+		);
 	};
 }
 

@@ -23,6 +23,17 @@ export function toTransportError(error: unknown, url: URL, context: FailureConte
 	if (context.aborted || has('UND_ERR_ABORTED', 'ABORT_ERR')) {
 		return fail('ABORTED', `The request to ${where} was cancelled`, 'The execution was stopped while the request was in flight.');
 	}
+	const proxy = findProperty(error, 'proxy');
+	if (has('ERR_MTLS_PROXY_AUTH')) {
+		return fail('PROXY_AUTH_FAILED', `The proxy ${proxy} asked for credentials (HTTP 407)`, 'Put the proxy user and password into the proxy URL, e.g. http://user:password@proxy.example:3128 (percent-encode special characters).');
+	}
+	if (has('ERR_MTLS_PROXY_REFUSED')) {
+		return fail('PROXY_REFUSED', `The proxy ${proxy} refused to open a tunnel to ${where} (HTTP ${findProperty(error, 'status') ?? 'error'})`,
+			'The proxy does not allow CONNECT to this host or port. Ask its administrator, or add the host to NO_PROXY if it can be reached directly.');
+	}
+	if (proxy && has('ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'ECONNRESET')) {
+		return fail('PROXY_UNREACHABLE', `The proxy ${proxy} cannot be reached (${[...codes][0]})`, 'Check the "Proxy" option or the HTTPS_PROXY environment variable, and that the proxy is running.');
+	}
 	if (has('ERR_MTLS_PIN_MISMATCH')) {
 		const seen = findProperty(error, 'seenPin');
 		return fail('SERVER_PIN_MISMATCH', `The public key of the server at ${where} does not match the pinned key(s); it is ${seen}`,
@@ -102,7 +113,7 @@ function collectCodes(error: unknown): Set<string> {
 function findProperty(error: unknown, name: string): string | undefined {
 	for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
 		const value = (current as Record<string, unknown>)[name];
-		if (typeof value === 'string') return value;
+		if (typeof value === 'string' || typeof value === 'number') return String(value);
 		current = (current as { cause?: unknown }).cause;
 	}
 	return undefined;

@@ -44,6 +44,7 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	const egress = egressFilterOf(ctx);
 	const agent = createAgent(material, {
 		egress,
+		proxy: settings.proxy,
 		connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN,
 		sessions: sharedSessions,
 		serverName: settings.tls.serverName,

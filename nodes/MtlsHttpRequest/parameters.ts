@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
 import type { HttpRequest, MultipartBody } from '../../lib/http/send';
+import { ProxyConfig, resolveProxy } from '../../lib/http/proxy';
 import type { TlsVersions } from '../../lib/tls/material';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
 import { PaginationConfig, readPagination } from './pagination';
@@ -32,6 +33,7 @@ export interface ExecutionSettings {
 	/** Cap for a file response streamed into binary data. */
 	maxFileBytes: number;
 	pagination?: PaginationConfig;
+	proxy?: ProxyConfig;
 }
 
 /** TLS controls; they shape the execution's one Agent, so they are read from the first item. */
@@ -90,6 +92,7 @@ interface RequestOptions {
 	pinnedPublicKeys?: string;
 	allowUnauthorizedCerts?: boolean;
 	allowHttp2?: boolean;
+	proxy?: string;
 }
 
 const MB = 1024 * 1024;
@@ -131,7 +134,28 @@ export function readSettings(param: ParamReader, itemCount: number, rawPaginatio
 		maxBodyBytes: (options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_MB) * MB,
 		maxFileBytes: (options.maxFileSize ?? DEFAULT_MAX_FILE_MB) * MB,
 		pagination: readPagination(rawPagination),
+		proxy: readProxy(options.proxy),
 	};
+}
+
+/**
+ * @throws RequestSpecError for a proxy URL that cannot be used
+ */
+function readProxy(explicit: string | undefined): ProxyConfig | undefined {
+	let config: ProxyConfig | undefined;
+	try {
+		config = resolveProxy(explicit);
+	} catch (error) {
+		throw new RequestSpecError('PROXY_INVALID', explicit?.trim() ? 'The "Proxy" option is not a valid URL' : 'The HTTPS_PROXY environment variable is not a valid URL', {
+			field: 'options.proxy',
+			description: 'Write it as http://proxy.example:3128, with user:password@ before the host if the proxy needs them.',
+			cause: error,
+		});
+	}
+	if (config && config.url.protocol !== 'http:' && config.url.protocol !== 'https:') {
+		throw new RequestSpecError('PROXY_INVALID', `Proxies with ${config.url.protocol}// are not supported`, { field: 'options.proxy', description: 'Use an HTTP proxy (http:// or https://) that supports CONNECT.' });
+	}
+	return config;
 }
 
 const VERSION_ORDER: SecureVersion[] = ['TLSv1.2', 'TLSv1.3'];

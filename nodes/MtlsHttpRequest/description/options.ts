@@ -133,6 +133,14 @@ export const optionsProperty: INodeProperties = {
 			description: "SHA-256 pins of the server's public key, in curl's sha256//base64 form, separated by semicolons. Every connection checks that the server's key is one of them. Certificate Info with a Server URL shows the current pin.",
 		},
 		{
+			displayName: 'Proxy',
+			name: 'proxy',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. http://myproxy:3128',
+			description: 'HTTP proxy to use. The client certificate is presented to the API through a CONNECT tunnel, never to the proxy. Without it, HTTPS_PROXY and NO_PROXY from the environment apply.',
+		},
+		{
 			displayName: 'Redirects',
 			name: 'redirect',
 			placeholder: 'Add Redirect',
