@@ -105,8 +105,12 @@ describe('certificate lifecycle', () => {
 
 	test("the partner server's chain is read over a real connection, trusted or not", async () => {
 		const material = new MaterialCache().load(input('year'));
+		const handshakes = server.handshakes();
 		const chain = await fetchServerChain(material, new URL(server.origin));
 		assert.equal(chain.trusted, true);
+		assert.equal(chain.protocol, 'TLSv1.3');
+		await new Promise((resolve) => setTimeout(resolve, 50));
+		assert.equal(server.handshakes() - handshakes, 1, 'the server completed the handshake, with our certificate (TLS 1.3)');
 		assert.equal(describeCertificate(chain.certificates[0]).subject, 'O=mTLS Test, CN=localhost');
 		assert.ok(chain.certificates.length >= 1);
 

@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import { checkServerIdentity, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
+import { checkServerIdentity, DetailedPeerCertificate, PeerCertificate, TLSSocket } from 'node:tls';
 
 import type { TlsMaterial } from '../tls/material';
 import { openTlsSocket, serverNameFor } from './agent';
-import { checkUrl, EgressFilter } from './egress';
+import { checkUrl, EgressFilter, secureLookupOf } from './egress';
 import { toTransportError } from './failures';
 
 export interface ServerChain {
@@ -11,7 +11,7 @@ export interface ServerChain {
 	trusted: boolean;
 	/** Why it did not, in OpenSSL's words (e.g. CERT_HAS_EXPIRED). */
 	trustError?: string;
-	/** The chain as the server sent it, its own certificate first. */
+	/** The server's certificate first, then its issuers as Node built the chain (the root from the trust store included). */
 	certificates: X509Certificate[];
 	protocol: string | null;
 }
@@ -26,7 +26,7 @@ export interface ServerChain {
 export async function fetchServerChain(material: TlsMaterial, url: URL, timeout = 10_000, egress?: EgressFilter): Promise<ServerChain> {
 	const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
 	await checkUrl(egress, url);
-	const socket = openTlsSocket(material, { host, port: Number(url.port) || 443, servername: serverNameFor(host), rejectUnauthorized: false, timeout, lookup: egress?.createSecureLookup() });
+	const socket = openTlsSocket(material, { host, port: Number(url.port) || 443, servername: serverNameFor(host), rejectUnauthorized: false, timeout, lookup: secureLookupOf(egress) });
 	try {
 		await new Promise<void>((resolve, reject) => {
 			socket.once('secureConnect', resolve);
@@ -43,7 +43,7 @@ export async function fetchServerChain(material: TlsMaterial, url: URL, timeout 
 	} catch (error) {
 		throw toTransportError(error, url);
 	} finally {
-		socket.destroy();
+		await closeGracefully(socket);
 	}
 }
 
@@ -60,4 +60,19 @@ function chainOf(peer: DetailedPeerCertificate): X509Certificate[] {
 		chain.push(new X509Certificate(current.raw));
 	}
 	return chain;
+}
+
+/**
+ * Under TLS 1.3 the client's certificate and Finished message are still on their way when the
+ * client sees the handshake done; destroying the socket then leaves the server with a reset
+ * handshake. Ending it flushes them and sends close_notify; a silent server gets a second.
+ */
+async function closeGracefully(socket: TLSSocket): Promise<void> {
+	if (socket.destroyed) return;
+	await new Promise<void>((resolve) => {
+		socket.on('error', () => undefined);
+		socket.setTimeout(1000, () => socket.destroy());
+		socket.once('close', () => resolve());
+		socket.end();
+	});
 }
