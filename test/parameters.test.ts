@@ -6,7 +6,12 @@ import { BinaryReader, encodeQuery, ParamReader, readRequest, readSettings } fro
 
 /** Parameters of one item as n8n hands them over, after expressions are resolved. */
 function reader(values: Record<string, unknown>): ParamReader {
-	return <T>(name: string, fallback?: T) => (name in values ? values[name] : fallback) as T;
+	return <T>(name: string, fallback?: T) => {
+		// n8n resolves dotted paths such as "options.timeout" into the collection.
+		let value: unknown = values;
+		for (const part of name.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+		return (value === undefined ? fallback : value) as T;
+	};
 }
 
 const base = { method: 'GET', url: 'https://api.partner.example/v1/accounts' };

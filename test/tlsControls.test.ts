@@ -105,7 +105,7 @@ describe('TLS controls', () => {
 	});
 
 	describe('option validation', () => {
-		const settings = (options: Record<string, unknown>) => readSettings((<T>(name: string, fallback?: T) => (name === 'options' ? options : fallback) as T) as ParamReader, 1);
+		const settings = (options: Record<string, unknown>) => readSettings((<T>(name: string, fallback?: T) => (name.startsWith('options.') && name.slice(8) in options ? options[name.slice(8)] : fallback) as T) as ParamReader, 1);
 
 		test('pins are parsed from the curl form, several separated by ";"', () => {
 			const pin = pinOf(pki.server.certPem);

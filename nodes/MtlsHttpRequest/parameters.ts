@@ -95,6 +95,26 @@ interface RequestOptions {
 	proxy?: string;
 }
 
+/** Options that shape each request, read per item. */
+const REQUEST_OPTIONS: Array<keyof RequestOptions> = ['lowercaseHeaders', 'queryParameterArrays', 'redirect', 'timeout'];
+/** Options of the whole execution, read from the first item. */
+const SETTING_OPTIONS: Array<keyof RequestOptions> = [
+	'batching', 'response', 'expiryWarningDays', 'maxResponseSize', 'maxFileSize', 'serverName', 'minTlsVersion', 'maxTlsVersion', 'pinnedPublicKeys', 'allowUnauthorizedCerts', 'allowHttp2', 'proxy',
+];
+
+/**
+ * Reads the listed options one by one rather than the whole collection: the collection also holds
+ * the pagination expressions, which refer to $response and can only be resolved page by page.
+ */
+function readOptions(param: ParamReader, keys: Array<keyof RequestOptions>): RequestOptions {
+	const options: Record<string, unknown> = {};
+	for (const key of keys) {
+		const value = param<unknown>(`options.${key}`, undefined);
+		if (value !== undefined) options[key] = value;
+	}
+	return options as RequestOptions;
+}
+
 const MB = 1024 * 1024;
 export const DEFAULT_MAX_RESPONSE_MB = 64;
 export const DEFAULT_MAX_FILE_MB = 4096;
@@ -116,7 +136,7 @@ export function rawPagination(ctx: IExecuteFunctions): IDataObject | null {
 }
 
 export function readSettings(param: ParamReader, itemCount: number, rawPagination?: IDataObject | null): ExecutionSettings {
-	const options = param<RequestOptions>('options', {});
+	const options = readOptions(param, SETTING_OPTIONS);
 	const batch = options.batching?.batch;
 	const size = batch?.batchSize ?? -1;
 	const response = options.response?.response ?? {};
@@ -199,7 +219,7 @@ function readTlsSettings(options: RequestOptions): TlsSettings {
  * @throws RequestSpecError naming the parameter to fix
  */
 export async function readRequest(param: ParamReader, binary: BinaryReader = NO_BINARY): Promise<HttpRequest> {
-	const options = param<RequestOptions>('options', {});
+	const options = readOptions(param, REQUEST_OPTIONS);
 	const method = String(param<string>('method', 'GET')).toUpperCase();
 	if (!METHODS.has(method)) {
 		throw new RequestSpecError('METHOD_INVALID', `The "Method" ${JSON.stringify(method)} is not supported`, {
