@@ -10,6 +10,8 @@ function reader(values: Record<string, unknown>): ParamReader {
 		// n8n resolves dotted paths such as "options.timeout" into the collection.
 		let value: unknown = values;
 		for (const part of name.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+		// Like n8n: a missing parameter without a fallback is an error.
+		if (value === undefined && fallback === undefined) throw new Error(`Could not get parameter "${name}"`);
 		return (value === undefined ? fallback : value) as T;
 	};
 }

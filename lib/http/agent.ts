@@ -6,7 +6,7 @@ import { Agent, buildConnector } from 'undici';
 
 import type { TlsMaterial } from '../tls/material';
 import { SessionStore } from '../tls/sessions';
-import { checkConnectionHost, EgressFilter } from './egress';
+import { checkConnectionHost, EgressFilter, secureLookupOf } from './egress';
 import { openTunnel, ProxyConfig, proxyFor } from './proxy';
 import { HANDSHAKE_INTERRUPTED } from './failures';
 
@@ -65,7 +65,7 @@ export function createAgent(material: TlsMaterial, options: AgentOptions = {}): 
 			pins: options.pins ?? [],
 			allowH2: options.allowH2 ?? false,
 			egress: options.egress,
-			lookup: options.egress?.createSecureLookup(),
+			lookup: secureLookupOf(options.egress),
 			proxy: options.proxy,
 		}),
 	});

@@ -38,6 +38,20 @@ export async function checkUrl(filter: EgressFilter | undefined, url: URL, redir
 }
 
 /**
+ * The filter's DNS lookup, with its refusals turned into EGRESS_BLOCKED. n8n refuses an address
+ * with an error that has no `code` (SsrfBlockedIpError), unlike a failed DNS query (ENOTFOUND,
+ * EAI_AGAIN, …), which passes through as it is.
+ */
+export function secureLookupOf(filter: EgressFilter | undefined): LookupFunction | undefined {
+	if (!filter) return undefined;
+	const lookup = filter.createSecureLookup();
+	return (hostname, options, callback) =>
+		lookup(hostname, options, (error, address, family) =>
+			callback(error && typeof error.code !== 'string' ? (blocked(hostname, error) as NodeJS.ErrnoException) : error, address, family),
+		);
+}
+
+/**
  * @throws TransportError EGRESS_BLOCKED for an IP literal no DNS lookup will see
  */
 export function checkConnectionHost(filter: EgressFilter | undefined, host: string): void {

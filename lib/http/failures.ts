@@ -6,6 +6,8 @@ export const HANDSHAKE_INTERRUPTED = 'MTLS_HANDSHAKE_INTERRUPTED';
 export interface FailureContext {
 	/** The request's AbortSignal had fired: undici rejects with the signal's reason, any value. */
 	aborted?: boolean;
+	/** The response headers had arrived: the failure cut the body short. */
+	inBody?: boolean;
 }
 
 /**
@@ -89,6 +91,15 @@ export function toTransportError(error: unknown, url: URL, context: FailureConte
 	}
 	if (has('UND_ERR_BODY_TIMEOUT')) {
 		return fail('BODY_TIMEOUT', `${where} stopped sending the response body`, 'Raise the "Timeout" option, or ask the partner why the response stalls.');
+	}
+	// zlib's codes for a corrupt or cut-off gzip/deflate stream; brotli's are named after its decoder errors.
+	if (has('Z_DATA_ERROR', 'Z_BUF_ERROR', 'Z_NEED_DICT') || [...codes].some((code) => code.startsWith('ERR__ERROR_FORMAT_'))) {
+		return fail('BODY_DECODING_FAILED', `The compressed response body from ${where} cannot be decompressed`,
+			'The server declared a content encoding (gzip, deflate or br) that its body does not match, or the body is cut short. Ask the partner; meanwhile the header "Accept-Encoding: identity" asks for the body uncompressed.');
+	}
+	if (has('ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR_CLOSED') && context.inBody) {
+		return fail('CONNECTION_CLOSED', `${where} closed the connection before the whole response body arrived`,
+			'The server, or a proxy or firewall in between, dropped the connection mid-response. Run it again; if it keeps happening, ask the partner what cuts this response short.');
 	}
 	if (has('ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR_CLOSED')) {
 		return fail('CONNECTION_CLOSED', `${where} closed the connection unexpectedly`,

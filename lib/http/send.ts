@@ -144,7 +144,7 @@ export async function readBody(response: StreamedResponse, maxBytes = DEFAULT_MA
 			chunks.push(chunk as Buffer);
 		}
 	} catch (error) {
-		throw toTransportError(error, response.url, { aborted: bodySignals.get(response.body)?.aborted });
+		throw toTransportError(error, response.url, { aborted: bodySignals.get(response.body)?.aborted, inBody: true });
 	}
 	// undici returns the socket to its pool only after the body's end has been processed; a
 	// request dispatched in the same tick would find it busy and open a second connection.

@@ -77,9 +77,23 @@ function integerOf(node: Asn1 | undefined): number | undefined {
 	return bytes.split('').reduce((value, char) => value * 256 + char.charCodeAt(0), 0);
 }
 
-/** Reads the AlgorithmIdentifier of an EncryptedPrivateKeyInfo (RFC 5958) without decrypting. */
+/**
+ * Reads the AlgorithmIdentifier of an EncryptedPrivateKeyInfo (RFC 5958) without decrypting.
+ *
+ * @throws MaterialError KEY_UNREADABLE when the DER cannot be parsed
+ */
 export function describePkcs8Encryption(der: Buffer): EncryptionFacts {
-	const [algorithm] = children(fromDer(der));
+	let info: Asn1;
+	try {
+		info = fromDer(der);
+	} catch (error) {
+		throw new MaterialError('KEY_UNREADABLE', 'The encrypted private key in the "Certificate Bundle" field cannot be read', {
+			field: 'certificateBundle',
+			description: 'Copy the key block again from the file the partner sent, from its BEGIN line to its END line.',
+			cause: error,
+		});
+	}
+	const [algorithm] = children(info);
 	const [schemeOid, params] = children(algorithm);
 	const scheme = OID_NAMES[oidOf(schemeOid)] ?? oidOf(schemeOid);
 	if (scheme !== 'PBES2') {
@@ -106,10 +120,17 @@ function checkIterations(iterations: number | undefined, what: string): void {
 	}
 }
 
+function unsupportedEncryption(algorithm: string): MaterialError {
+	return new MaterialError('KEY_ENCRYPTION_UNSUPPORTED', `The private key is encrypted with ${algorithm}, which this node cannot read`, {
+		field: 'certificateBundle',
+		description: 'Re-encrypt the key once with a modern cipher: `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem` (add `-provider legacy -provider default` if OpenSSL asks for it).',
+	});
+}
+
 function wrongPassphrase(what: string, cause?: unknown): MaterialError {
 	return new MaterialError('PASSPHRASE_WRONG', `The "Passphrase" does not decrypt the ${what}`, {
 		field: 'passphrase',
-		description: 'Check the passphrase: it is used exactly as typed, including spaces and letter case.',
+		description: 'Check the "Passphrase" field: it is used exactly as typed, including spaces and letter case.',
 		cause,
 	});
 }
@@ -124,12 +145,7 @@ export function decryptLegacyPkcs8(der: Buffer, passphrase: string): Buffer {
 	const facts = describePkcs8Encryption(der);
 	checkIterations(facts.iterations, 'private key');
 	if (facts.algorithm === 'PBES1 MD5-DES' || facts.algorithm === 'PBES1 SHA1-DES') return decryptPbes1Des(der, passphrase, facts);
-	if (!FORGE_SCHEMES.test(facts.algorithm)) {
-		throw new MaterialError('KEY_ENCRYPTION_UNSUPPORTED', `The private key is encrypted with ${facts.algorithm}, which this node cannot read`, {
-			field: 'certificateBundle',
-			description: 'Re-encrypt the key once with a modern cipher: `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem` (add `-provider legacy -provider default` if OpenSSL asks for it).',
-		});
-	}
+	if (!FORGE_SCHEMES.test(facts.algorithm)) throw unsupportedEncryption(facts.algorithm);
 	let info: Asn1 | null;
 	try {
 		info = forge.pki.decryptPrivateKeyInfo(fromDer(der), passphrase);
@@ -166,7 +182,16 @@ function decryptPbes1Des(der: Buffer, passphrase: string, facts: EncryptionFacts
 
 /** Decrypts a traditional "Proc-Type: 4,ENCRYPTED" RSA key with a cipher OpenSSL 3 refuses (DES-CBC). */
 export function decryptLegacyTraditionalRsa(pem: string, passphrase: string): Buffer {
-	const key = forge.pki.decryptRsaPrivateKey(pem, passphrase);
+	let key: forge.pki.rsa.PrivateKey | null;
+	try {
+		key = forge.pki.decryptRsaPrivateKey(pem, passphrase);
+	} catch (error) {
+		// forge names a cipher it lacks (Blowfish, CAST5, SEED, …) on `algorithm`.
+		const algorithm = (error as { algorithm?: unknown }).algorithm;
+		if (typeof algorithm === 'string') throw unsupportedEncryption(algorithm);
+		// About one wrong passphrase in 256 decrypts to garbage with valid padding, which forge fails to parse.
+		throw wrongPassphrase('private key', error);
+	}
 	if (!key) throw wrongPassphrase('private key');
 	const info = forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(key));
 	return Buffer.from(forge.asn1.toDer(info).getBytes(), 'binary');

@@ -103,7 +103,7 @@ export function loadMaterial(input: MaterialInput, options: LoadOptions = {}): T
 		const subjects = parsed.certificates.map((certificate) => `"${commonName(certificate)}"`).join(', ');
 		throw new MaterialError('KEY_CERT_MISMATCH', `The private key does not belong to the certificate in the "${BUNDLE_FIELD}" field (${subjects})`, {
 			field: 'certificateBundle',
-			description: 'The key and the certificate must be issued together. Paste the certificate the partner issued for this key, or the key you generated the request with.',
+			description: `The key and the certificate must be issued together. Paste the certificate the partner issued for this key (the bundle holds ${subjects}), or the key you generated the request with.`,
 		});
 	}
 	if (options.checkValidity ?? true) checkValidity(leaf, now);
@@ -170,8 +170,19 @@ function readPkcs12Bundle(bundle: string, passphrase: string | undefined): Parse
 	const pfx = Buffer.from(bundle.replace(/\s+/g, ''), 'base64');
 	const contents = readPkcs12(pfx, passphrase ?? '');
 	const certificates = contents.certificates.map((der, index) => parseCertificate({ der, index: index + 1, label: 'CERTIFICATE', headers: {} }, BUNDLE_FIELD, 'certificateBundle'));
-	const key = createPrivateKey({ key: contents.keyDer, format: 'der', type: 'pkcs8' });
-	contents.keyDer.fill(0);
+	let key: KeyObject;
+	try {
+		key = createPrivateKey({ key: contents.keyDer, format: 'der', type: 'pkcs8' });
+	} catch (error) {
+		// A file without a MAC is not checked against the passphrase: a wrong one decrypts the key to garbage.
+		throw new MaterialError('KEY_UNREADABLE', `The private key in the PKCS#12 file in the "${BUNDLE_FIELD}" field cannot be read`, {
+			field: 'certificateBundle',
+			description: 'Check the passphrase, then export the file again from the source, or convert it to PEM with `openssl pkcs12 -in client.p12 -nodes` and paste the key and certificate.',
+			cause: error,
+		});
+	} finally {
+		contents.keyDer.fill(0);
+	}
 	const legacy = !opensslReadsPfx(pfx, passphrase);
 	return { key, certificates, contextKey: legacy ? reencrypt(key) : { pfx, passphrase }, protection: 'PKCS#12', encrypted: true, legacy };
 }
@@ -253,7 +264,7 @@ function decryptKey(block: PemBlock, passphrase: string | undefined): Omit<Parse
 			// ("bad decrypt", an ASN.1 error after decrypting garbage, …): all of them mean the same here.
 			throw new MaterialError('PASSPHRASE_WRONG', `The "${PASSPHRASE_FIELD}" does not decrypt the private key`, {
 				field: 'passphrase',
-				description: 'Check the passphrase: it is used exactly as typed, including spaces and letter case.',
+				description: 'Check the "Passphrase" field: it is used exactly as typed, including spaces and letter case.',
 				cause: error,
 			});
 		}
@@ -277,6 +288,13 @@ function decryptLegacyKey(block: PemBlock, keyPem: string, passphrase: string): 
 	try {
 		const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
 		return { key, contextKey: reencrypt(key) };
+	} catch (error) {
+		// Legacy ciphers have no integrity check: a wrong passphrase can decrypt to well-formed garbage.
+		throw new MaterialError('PASSPHRASE_WRONG', `The "${PASSPHRASE_FIELD}" does not decrypt the private key`, {
+			field: 'passphrase',
+			description: 'Check the "Passphrase" field: it is used exactly as typed, including spaces and letter case.',
+			cause: error,
+		});
 	} finally {
 		der.fill(0);
 	}

@@ -123,15 +123,22 @@ function parseLenient(text: string): unknown {
 
 /**
  * Pagination expressions see $response, $pageCount and $request. n8n gives a node no way to add
- * variables to an expression, so their values are written into the expression as JSON literals
- * before n8n evaluates it.
+ * variables to an expression, so their values are written into the expression before n8n
+ * evaluates it, as `JSON.parse("…")` with every brace escaped: a "}}" in the data would otherwise
+ * end the expression early.
  */
 function evaluator(ctx: IExecuteFunctions, itemIndex: number): Evaluate {
 	return (value, keys) => {
 		if (typeof value !== 'string' || !value.startsWith('=')) return value;
-		const expression = value.replace(/\$(response|pageCount|request)\b/g, (_match, name: string) => `(${JSON.stringify(keys[`$${name}` as keyof PaginationKeys])})`);
+		const expression = value.slice(1).replace(/\$(response|pageCount|request)\b/g, (_match, name: string) => literal(keys[`$${name}` as keyof PaginationKeys]));
+		// evaluateExpression adds the leading "=" itself.
 		return ctx.evaluateExpression(expression, itemIndex);
 	};
+}
+
+function literal(value: unknown): string {
+	const text = JSON.stringify(JSON.stringify(value ?? null)).replace(/[{}]/g, (brace) => (brace === '{' ? '\\u007b' : '\\u007d'));
+	return `(JSON.parse(${text}))`;
 }
 
 /**

@@ -109,8 +109,9 @@ const SETTING_OPTIONS: Array<keyof RequestOptions> = [
 function readOptions(param: ParamReader, keys: Array<keyof RequestOptions>): RequestOptions {
 	const options: Record<string, unknown> = {};
 	for (const key of keys) {
-		const value = param<unknown>(`options.${key}`, undefined);
-		if (value !== undefined) options[key] = value;
+		// n8n throws for a missing parameter without a fallback, so unset options fall back to null.
+		const value = param<unknown>(`options.${key}`, null);
+		if (value !== null && value !== undefined) options[key] = value;
 	}
 	return options as RequestOptions;
 }

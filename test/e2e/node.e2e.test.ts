@@ -171,7 +171,8 @@ test('wrong passphrase: the execution fails naming the Passphrase field, without
 	const run = runs[IDS.badPass];
 	assert.equal(run.status, 'error', `expected a failed execution, got ${run.status}\n${log.slice(-4000)}`);
 	const text = `${run.error}\n${log}`;
-	assert.match(text, /Passphrase/);
+	assert.match(text, /"Passphrase" field/);
+	assert.match(text, /PASSPHRASE_WRONG/);
 	for (const secret of [pki.passphrase, WRONG_PASSPHRASE, '-----BEGIN', pki.bundleEc.split('\n')[1]]) {
 		assert.ok(!text.includes(secret), `n8n's output must not contain ${JSON.stringify(secret.slice(0, 12))}…`);
 	}
