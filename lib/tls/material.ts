@@ -1,9 +1,12 @@
 import { createHash, createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { env } from 'node:process';
 import * as tls from 'node:tls';
 
 import { MaterialError } from '../errors';
 import { allowsClientAuth, commonName, formatName } from './inspect';
-import { decryptLegacyPkcs8, decryptLegacyTraditionalRsa, describePkcs8Encryption, looksLikePkcs12Base64, readPkcs12 } from './legacy';
+import { decryptLegacyPkcs8, decryptLegacyTraditionalRsa, looksLikePkcs12Base64, readPkcs12 } from './legacy';
+import { describePkcs8Encryption } from './pkcs8';
 import { findPemBlocks, PemBlock, toPem } from './pem';
 
 /** The credential as the user filled it in. */
@@ -375,27 +378,18 @@ function describeKey(parsed: ParsedBundle): KeyFacts {
 	};
 }
 
-/**
- * Node's default trust store: the bundled roots plus NODE_EXTRA_CA_CERTS (and the system store
- * with --use-system-ca) where this Node can tell, the bundled roots otherwise.
- */
-function defaultCaCertificates(): readonly string[] {
-	const getCACertificates = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
-	return getCACertificates?.('default') ?? tls.rootCertificates;
-}
 
 function buildSecureContext(contextKey: ContextKey, chain: X509Certificate[], ca: X509Certificate[], versions: TlsVersions): tls.SecureContext {
 	try {
-		return tls.createSecureContext({
+		const context = tls.createSecureContext({
 			...contextKey,
 			minVersion: versions.min ?? 'TLSv1.2',
 			maxVersion: versions.max ?? 'TLSv1.3',
 			// A PKCS#12 file brings its own certificates; otherwise the ordered chain goes along.
 			cert: 'pfx' in contextKey ? undefined : chain.map((certificate) => certificate.toString()).join(''),
-			// Without `ca` Node uses its default store; with it, the store is replaced, so the
-			// partner's CAs are added to the defaults rather than put in their place.
-			ca: ca.length ? [...defaultCaCertificates(), ...ca.map((certificate) => certificate.toString())] : undefined,
 		});
+		if (ca.length) addCertificateAuthorities(context, ca);
+		return context;
 	} catch (error) {
 		throw new MaterialError('SECURE_CONTEXT_FAILED', 'The key and certificates could not be loaded into TLS', {
 			field: 'certificateBundle',
@@ -403,6 +397,46 @@ function buildSecureContext(contextKey: ContextKey, chain: X509Certificate[], ca
 			cause: error,
 		});
 	}
+}
+
+/**
+ * Adds the partner's CAs to the context's trust store on top of Node's default one (bundled roots,
+ * NODE_EXTRA_CA_CERTS, system store where enabled). Passing `ca` to createSecureContext would
+ * replace that store, and re-parsing ~140 default roots costs ~20 ms per credential; the native
+ * context's addCACert copies the shared store once and adds ours, as Node does for `ca` itself.
+ */
+function addCertificateAuthorities(context: tls.SecureContext, ca: X509Certificate[]): void {
+	const native = (context as { context?: { addCACert?: (pem: string) => void } }).context;
+	if (typeof native?.addCACert !== 'function') throw new Error('This Node.js version cannot add CA certificates to a TLS context');
+	// The copy Node makes holds the bundled roots only; what else its default store has goes in again.
+	for (const pem of [...defaultStoreAdditions(), ...ca.map((certificate) => certificate.toString())]) native.addCACert(pem);
+}
+
+let additions: string[] | undefined;
+
+/**
+ * The certificates Node's default store has beyond the bundled roots: NODE_EXTRA_CA_CERTS, and the
+ * system store when Node runs with --use-system-ca. Read once per process, as Node does.
+ */
+function defaultStoreAdditions(): string[] {
+	if (additions) return additions;
+	const getCACertificates = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+	let text = '';
+	if (getCACertificates) {
+		text = getCACertificates('default').join('\n');
+	} else {
+		try {
+			text = env.NODE_EXTRA_CA_CERTS ? readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
+		} catch {
+			// Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS file.
+		}
+	}
+	// Extra files often repeat the bundled roots (a system bundle does); those are in the copy already.
+	const bundled = new Set(findPemBlocks(tls.rootCertificates.join('\n')).map((block) => block.der.toString('base64')));
+	additions = findPemBlocks(text)
+		.filter((block) => CERTIFICATE_LABELS.has(block.label) && block.der.length && !bundled.has(block.der.toString('base64')))
+		.map((block) => toPem(block));
+	return additions;
 }
 
 function collectWarnings(leaf: X509Certificate, chain: X509Certificate[], ca: X509Certificate[], key: KeyFacts): string[] {
