@@ -71,6 +71,26 @@ describe('caches across executions', () => {
 		assert.ok(sessions.size >= 1);
 	});
 
+	test('a session ticket is used once: parallel connections do not all resume the same one', async () => {
+		const sessions = new SessionStore();
+		const material = new MaterialCache().load(input());
+		const first = createAgent(material, { sessions });
+		await send(first, { method: 'GET', url: new URL(`${server.origin}/first`), headers: {}, redirect });
+		await first.close();
+		const kept = 2; // an OpenSSL TLS 1.3 server sends two tickets per connection
+		const before = { handshakes: server.handshakes(), resumed: server.resumed() };
+		const second = createAgent(material, { sessions });
+		try {
+			await Promise.all(Array.from({ length: 6 }, (_, index) => send(second, { method: 'GET', url: new URL(`${server.origin}/p${index}`), headers: {}, redirect })));
+		} finally {
+			await second.close();
+		}
+		const handshakes = server.handshakes() - before.handshakes;
+		assert.ok(handshakes > 1, 'parallel requests opened several connections');
+		assert.ok(server.resumed() - before.resumed <= kept, `resumed ${server.resumed() - before.resumed} of ${handshakes}`);
+		assert.ok(server.resumed() - before.resumed >= 1);
+	});
+
 	test('sessions are never shared between credentials', async () => {
 		const sessions = new SessionStore();
 		const cache = new MaterialCache();

@@ -3,29 +3,39 @@
  * session instead of paying a full handshake each time. Keys always include the credential's
  * fingerprint: a resumed session carries the client identity it was made with, so it must never
  * be offered on behalf of another credential.
+ *
+ * Each stored session is handed out once: TLS 1.3 clients should not reuse a ticket on several
+ * connections (RFC 8446, appendix C.4), and servers that accept a ticket only once would turn the
+ * second use into a full handshake anyway. Servers send several tickets per connection; a few are
+ * kept per destination.
  */
 export class SessionStore {
-	private readonly sessions = new Map<string, { session: Buffer; storedAt: number }>();
+	private readonly sessions = new Map<string, Array<{ session: Buffer; storedAt: number }>>();
 
 	constructor(
-		private readonly maxEntries = 256,
+		private readonly maxKeys = 256,
 		private readonly maxAgeMs = 60 * 60 * 1000,
+		private readonly perKey = 4,
 	) {}
 
+	/** Takes a fresh session for the destination, if one is kept. */
 	get(key: string, now = Date.now()): Buffer | undefined {
-		const entry = this.sessions.get(key);
-		if (!entry) return undefined;
-		if (now - entry.storedAt > this.maxAgeMs) {
-			this.sessions.delete(key);
-			return undefined;
+		const queue = this.sessions.get(key);
+		while (queue?.length) {
+			const entry = queue.pop() as { session: Buffer; storedAt: number };
+			if (now - entry.storedAt <= this.maxAgeMs) return entry.session;
 		}
-		return entry.session;
+		this.sessions.delete(key);
+		return undefined;
 	}
 
 	set(key: string, session: Buffer, now = Date.now()): void {
+		const queue = this.sessions.get(key) ?? [];
 		this.sessions.delete(key);
-		if (this.sessions.size >= this.maxEntries) this.sessions.delete(this.sessions.keys().next().value as string);
-		this.sessions.set(key, { session, storedAt: now });
+		if (this.sessions.size >= this.maxKeys) this.sessions.delete(this.sessions.keys().next().value as string);
+		queue.push({ session, storedAt: now });
+		if (queue.length > this.perKey) queue.shift();
+		this.sessions.set(key, queue);
 	}
 
 	/** Forgets every session of one credential, e.g. after the server rejected it. */
@@ -33,6 +43,7 @@ export class SessionStore {
 		for (const key of this.sessions.keys()) if (key.startsWith(prefix)) this.sessions.delete(key);
 	}
 
+	/** Destinations with at least one session kept. */
 	get size(): number {
 		return this.sessions.size;
 	}

@@ -53,9 +53,10 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 		allowH2: settings.tls.allowH2,
 	});
 	const results: ItemResult[] = new Array(items.length);
+	const template = await requestTemplate(ctx);
 	try {
 		await runBatches(items.length, settings, DEFAULT_CONNECTIONS_PER_ORIGIN, async (itemIndex) => {
-			results[itemIndex] = await runItem(ctx, agent, settings, itemIndex, { signal, egress });
+			results[itemIndex] = await runItem(ctx, agent, settings, itemIndex, { signal, egress }, template);
 			return !('error' in results[itemIndex]) || ctx.continueOnFail();
 		});
 	} finally {
@@ -65,9 +66,10 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	return [collect(ctx, results)];
 }
 
-async function runItem(ctx: IExecuteFunctions, agent: Dispatcher, settings: ExecutionSettings, itemIndex: number, shared: Pick<HttpRequest, 'signal' | 'egress'>): Promise<ItemResult> {
+async function runItem(ctx: IExecuteFunctions, agent: Dispatcher, settings: ExecutionSettings, itemIndex: number, shared: Pick<HttpRequest, 'signal' | 'egress'>, template?: HttpRequest): Promise<ItemResult> {
 	try {
-		const request = { ...(await readRequest(itemParameters(ctx, itemIndex), binaryOf(ctx, itemIndex))), ...shared };
+		const own = template ? { ...template, headers: { ...template.headers } } : await readRequest(itemParameters(ctx, itemIndex), binaryOf(ctx, itemIndex));
+		const request = { ...own, ...shared };
 		const fetch = (next: HttpRequest) => fetchPage(ctx, agent, settings, next, itemIndex);
 		if (!settings.pagination) {
 			const page = await fetch(request);
@@ -79,6 +81,27 @@ async function runItem(ctx: IExecuteFunctions, agent: Dispatcher, settings: Exec
 	} catch (error) {
 		return { error };
 	}
+}
+
+/**
+ * When no parameter is an expression and the body is not the item's binary data, every item
+ * sends the same request: it is read once instead of once per item.
+ */
+async function requestTemplate(ctx: IExecuteFunctions): Promise<HttpRequest | undefined> {
+	const parameters = ctx.getNode().parameters;
+	if (hasExpression(parameters) || ['binaryData', 'multipart-form-data'].includes(String(parameters.contentType))) return undefined;
+	try {
+		return await readRequest(itemParameters(ctx, 0));
+	} catch {
+		// Reported per item, as every item would fail the same way.
+		return undefined;
+	}
+}
+
+function hasExpression(value: unknown): boolean {
+	if (typeof value === 'string') return value.startsWith('=');
+	if (value && typeof value === 'object') return Object.values(value).some(hasExpression);
+	return false;
 }
 
 /** A status >= 400 fails the item unless "Never Error" is on, as in the HTTP Request node. */
@@ -106,9 +129,12 @@ async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: Ex
 	}
 	const body = await readBody(response, settings.maxBodyBytes);
 	const shaped = { ...response, body };
+	const items = toItems(shaped, { ...settings.response, responseFormat: format }, itemIndex);
+	// Only pagination looks at $response and repeated pages; a single request skips the work.
+	if (!settings.pagination) return { response: { ...head, body: undefined }, items, digest: '' };
 	return {
 		response: { ...head, body: format === 'json' ? parseLenient(decodeText(shaped)) : decodeText(shaped) },
-		items: toItems(shaped, { ...settings.response, responseFormat: format }, itemIndex),
+		items,
 		digest: digestOf(response.headers, body),
 	};
 }
@@ -142,22 +168,25 @@ function literal(value: unknown): string {
 }
 
 /**
- * Runs items in batches (all items in one batch when batching is off), at most `limit` at once,
- * waiting `batchInterval` between batches. Stops starting items once `run` returns false.
+ * Runs items in batches of `batchSize` (all items in one batch when batching is off), at most
+ * `limit` at once, waiting `batchInterval` between batches. Batches of one item without an
+ * interval are simply one item after the other. Stops starting items once `run` returns false.
  */
 async function runBatches(count: number, settings: ExecutionSettings, limit: number, run: (itemIndex: number) => Promise<boolean>): Promise<void> {
 	let proceed = true;
-	for (let start = 0; start < count && proceed; start += settings.batchSize) {
-		if (start > 0 && settings.batchInterval > 0) await sleep(settings.batchInterval);
-		const end = Math.min(start + settings.batchSize, count);
+	const pool = async (start: number, end: number, width: number) => {
 		let next = start;
 		const worker = async () => {
 			while (proceed && next < end) {
-				const itemIndex = next++;
-				if (!(await run(itemIndex))) proceed = false;
+				if (!(await run(next++))) proceed = false;
 			}
 		};
-		await Promise.all(Array.from({ length: Math.min(limit, end - start) }, worker));
+		await Promise.all(Array.from({ length: Math.max(1, Math.min(width, end - start)) }, worker));
+	};
+	if (settings.batchSize === 1 && settings.batchInterval <= 0) return pool(0, count, 1);
+	for (let start = 0; start < count && proceed; start += settings.batchSize) {
+		if (start > 0 && settings.batchInterval > 0) await sleep(settings.batchInterval);
+		await pool(start, Math.min(start + settings.batchSize, count), limit);
 	}
 }
 
