@@ -10,7 +10,7 @@ import type { ServerResponse } from 'node:http';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
 import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
 import {
-	createN8n, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf,
+	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf,
 	type BatchResult, type CredentialJson, type N8n, type NodeJson, type OutputItem, type WorkflowRun,
 } from './n8n';
 
@@ -54,17 +54,10 @@ before(async () => {
 		type: MTLS_CREDENTIAL_TYPE,
 		data: { certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem },
 	};
-	n8n = createN8n();
-	await n8n.installRepo();
-	await n8n.importCredentials([goodCredential]);
-	await n8n.importWorkflows(workflows());
+	n8n = await prepareN8n([goodCredential], workflows());
 }, TIMEOUT);
 
-after(async () => {
-	await Promise.all(Object.values(servers).map((server) => server.close()));
-	n8n?.dispose();
-	pki?.pki.cleanup();
-});
+after(() => tearDown(servers, n8n, pki));
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
 	res.statusCode = status;

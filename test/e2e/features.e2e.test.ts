@@ -13,7 +13,7 @@ import { createSecureContext } from 'node:tls';
 import { createStandardPki, encryptKey, openssl, type Issued, type StandardPki } from '../fixtures/pki';
 import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
 import {
-	createN8n, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf, REPO_ROOT,
+	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf, REPO_ROOT,
 	type BatchResult, type CredentialJson, type N8n, type NodeJson, type OutputItem, type WorkflowJson, type WorkflowRun,
 } from './n8n';
 
@@ -79,17 +79,10 @@ before(async () => {
 		passphrase: pki.passphrase,
 	}));
 
-	n8n = createN8n();
-	await n8n.installRepo();
-	await n8n.importCredentials(Object.values(credentials));
-	await n8n.importWorkflows(workflows());
+	n8n = await prepareN8n(Object.values(credentials), workflows());
 }, TIMEOUT);
 
-after(async () => {
-	await Promise.all(Object.values(servers).map((server) => server.close()));
-	n8n?.dispose();
-	pki?.pki.cleanup();
-});
+after(() => tearDown(servers, n8n, pki));
 
 function credential(id: string, name: string, data: Record<string, string>): CredentialJson {
 	return { id, name, type: MTLS_CREDENTIAL_TYPE, data };

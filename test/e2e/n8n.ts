@@ -394,3 +394,19 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 		// Already gone: nothing left to stop.
 	}
 }
+
+/** A fresh n8n with this package installed the way the UI installs it, and the given data imported. */
+export async function prepareN8n(credentials: CredentialJson[], workflows: WorkflowJson[]): Promise<N8n> {
+	const n8n = createN8n();
+	await n8n.installRepo();
+	await n8n.importCredentials(credentials);
+	await n8n.importWorkflows(workflows);
+	return n8n;
+}
+
+/** Closes the test servers, stops n8n and removes the test PKI, whatever of them was started. */
+export async function tearDown(servers: Record<string, { close(): Promise<void> }>, n8n: N8n | undefined, pki: { pki: { cleanup(): void } } | undefined): Promise<void> {
+	await Promise.all(Object.values(servers).map((server) => server.close()));
+	n8n?.dispose();
+	pki?.pki.cleanup();
+}

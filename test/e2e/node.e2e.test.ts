@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
 import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
 import {
-	createN8n, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf,
+	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf,
 	type BatchResult, type CredentialJson, type N8n, type NodeJson, type OutputItem,
 } from './n8n';
 
@@ -33,17 +33,10 @@ before(async () => {
 	}
 	goodCredential = credential('mtlsCredGood0001', 'Partner (EC)', pki.passphrase);
 	badCredential = credential('mtlsCredBad00001', 'Partner (wrong passphrase)', WRONG_PASSPHRASE);
-	n8n = createN8n();
-	await n8n.installRepo();
-	await n8n.importCredentials([goodCredential, badCredential]);
-	await n8n.importWorkflows(workflows());
+	n8n = await prepareN8n([goodCredential, badCredential], workflows());
 }, TIMEOUT);
 
-after(async () => {
-	await Promise.all(Object.values(servers).map((server) => server.close()));
-	n8n?.dispose();
-	pki?.pki.cleanup();
-});
+after(() => tearDown(servers, n8n, pki));
 
 function credential(id: string, name: string, passphrase: string): CredentialJson {
 	return { id, name, type: MTLS_CREDENTIAL_TYPE, data: { certificateBundle: pki.bundleEc, passphrase, caCertificates: pki.ca.certPem } };
