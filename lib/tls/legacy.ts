@@ -8,17 +8,11 @@ import { createHash } from 'node:crypto';
 import forge from 'node-forge';
 
 import { MaterialError } from '../errors';
+import { describePkcs8Encryption, EncryptionFacts } from './pkcs8';
 
 /** Above this, a key derivation in pure JavaScript would block n8n's event loop for seconds. */
 export const MAX_PURE_JS_ITERATIONS = 200_000;
 
-export interface EncryptionFacts {
-	/** e.g. "PBES2 aes-256-cbc, PBKDF2 hmacWithSHA256" or "PKCS#12 PBE RC2-40". */
-	algorithm: string;
-	iterations?: number;
-	/** A cipher or key derivation considered broken or obsolete (RC2, RC4, DES, 3DES, MD5, PBES1). */
-	weak: boolean;
-}
 
 export interface Pkcs12Contents {
 	/** Unencrypted PKCS#8 DER of the one private key; wipe it after use. */
@@ -26,33 +20,6 @@ export interface Pkcs12Contents {
 	certificates: Buffer[];
 }
 
-const OID_NAMES: Record<string, string> = {
-	'1.2.840.113549.1.5.13': 'PBES2',
-	'1.2.840.113549.1.5.12': 'PBKDF2',
-	'1.3.6.1.4.1.11591.4.11': 'scrypt',
-	'1.2.840.113549.1.5.3': 'PBES1 MD5-DES',
-	'1.2.840.113549.1.5.6': 'PBES1 MD5-RC2',
-	'1.2.840.113549.1.5.10': 'PBES1 SHA1-DES',
-	'1.2.840.113549.1.5.11': 'PBES1 SHA1-RC2',
-	'1.2.840.113549.1.12.1.1': 'PKCS#12 PBE RC4-128',
-	'1.2.840.113549.1.12.1.2': 'PKCS#12 PBE RC4-40',
-	'1.2.840.113549.1.12.1.3': 'PKCS#12 PBE 3DES',
-	'1.2.840.113549.1.12.1.4': 'PKCS#12 PBE 2-key 3DES',
-	'1.2.840.113549.1.12.1.5': 'PKCS#12 PBE RC2-128',
-	'1.2.840.113549.1.12.1.6': 'PKCS#12 PBE RC2-40',
-	'1.2.840.113549.2.7': 'hmacWithSHA1',
-	'1.2.840.113549.2.8': 'hmacWithSHA224',
-	'1.2.840.113549.2.9': 'hmacWithSHA256',
-	'1.2.840.113549.2.10': 'hmacWithSHA384',
-	'1.2.840.113549.2.11': 'hmacWithSHA512',
-	'1.3.14.3.2.7': 'des-cbc',
-	'1.2.840.113549.3.7': 'des-ede3-cbc',
-	'1.2.840.113549.3.2': 'rc2-cbc',
-	'2.16.840.1.101.3.4.1.2': 'aes-128-cbc',
-	'2.16.840.1.101.3.4.1.22': 'aes-192-cbc',
-	'2.16.840.1.101.3.4.1.42': 'aes-256-cbc',
-};
-const WEAK = /DES|RC2|RC4|MD5|PBES1/;
 /** What node-forge decrypts: PBES2 with PBKDF2, and the PKCS#12 PBEs with 3DES or RC2-40. */
 const FORGE_SCHEMES = /^(PBES2 (aes-(128|192|256)|des-ede3|des)-cbc, PBKDF2 hmacWithSHA(1|224|256|384|512)|PKCS#12 PBE (3DES|RC2-40))$/;
 
@@ -66,9 +33,6 @@ function children(node: Asn1 | undefined): Asn1[] {
 	return node && Array.isArray(node.value) ? (node.value as Asn1[]) : [];
 }
 
-function oidOf(node: Asn1 | undefined): string {
-	return node && node.type === forge.asn1.Type.OID ? forge.asn1.derToOid(node.value as string) : '';
-}
 
 function integerOf(node: Asn1 | undefined): number | undefined {
 	if (!node || node.type !== forge.asn1.Type.INTEGER) return undefined;
@@ -77,39 +41,6 @@ function integerOf(node: Asn1 | undefined): number | undefined {
 	return bytes.split('').reduce((value, char) => value * 256 + char.charCodeAt(0), 0);
 }
 
-/**
- * Reads the AlgorithmIdentifier of an EncryptedPrivateKeyInfo (RFC 5958) without decrypting.
- *
- * @throws MaterialError KEY_UNREADABLE when the DER cannot be parsed
- */
-export function describePkcs8Encryption(der: Buffer): EncryptionFacts {
-	let info: Asn1;
-	try {
-		info = fromDer(der);
-	} catch (error) {
-		throw new MaterialError('KEY_UNREADABLE', 'The encrypted private key in the "Certificate Bundle" field cannot be read', {
-			field: 'certificateBundle',
-			description: 'Copy the key block again from the file the partner sent, from its BEGIN line to its END line.',
-			cause: error,
-		});
-	}
-	const [algorithm] = children(info);
-	const [schemeOid, params] = children(algorithm);
-	const scheme = OID_NAMES[oidOf(schemeOid)] ?? oidOf(schemeOid);
-	if (scheme !== 'PBES2') {
-		const iterations = integerOf(children(params)[1]);
-		return { algorithm: scheme, iterations, weak: true };
-	}
-	const [kdf, cipher] = children(params);
-	const [kdfOid, kdfParams] = children(kdf);
-	const kdfName = OID_NAMES[oidOf(kdfOid)] ?? oidOf(kdfOid);
-	const cipherName = OID_NAMES[oidOf(children(cipher)[0])] ?? oidOf(children(cipher)[0]);
-	if (kdfName === 'scrypt') return { algorithm: `PBES2 ${cipherName}, scrypt`, weak: WEAK.test(cipherName) };
-	const kdfFields = children(kdfParams);
-	const prf = kdfFields.find((field) => field.type === forge.asn1.Type.SEQUENCE);
-	const prfName = prf ? OID_NAMES[oidOf(children(prf)[0])] ?? 'unknown PRF' : 'hmacWithSHA1';
-	return { algorithm: `PBES2 ${cipherName}, PBKDF2 ${prfName}`, iterations: integerOf(kdfFields[1]), weak: WEAK.test(cipherName) };
-}
 
 function checkIterations(iterations: number | undefined, what: string): void {
 	if (iterations !== undefined && iterations > MAX_PURE_JS_ITERATIONS) {
@@ -148,7 +79,8 @@ export function decryptLegacyPkcs8(der: Buffer, passphrase: string): Buffer {
 	if (!FORGE_SCHEMES.test(facts.algorithm)) throw unsupportedEncryption(facts.algorithm);
 	let info: Asn1 | null;
 	try {
-		info = forge.pki.decryptPrivateKeyInfo(fromDer(der), passphrase);
+		// PBKDF2 takes the passphrase's UTF-8 bytes, as OpenSSL does; forge would use one byte per character.
+		info = forge.pki.decryptPrivateKeyInfo(fromDer(der), facts.algorithm.startsWith('PBES2') ? forge.util.encodeUtf8(passphrase) : passphrase);
 	} catch (error) {
 		// A wrong passphrase decrypts to garbage, which forge sometimes rejects by throwing.
 		throw wrongPassphrase('private key', error);
@@ -184,7 +116,8 @@ function decryptPbes1Des(der: Buffer, passphrase: string, facts: EncryptionFacts
 export function decryptLegacyTraditionalRsa(pem: string, passphrase: string): Buffer {
 	let key: forge.pki.rsa.PrivateKey | null;
 	try {
-		key = forge.pki.decryptRsaPrivateKey(pem, passphrase);
+		// OpenSSL's key derivation (EVP_BytesToKey) takes the passphrase's UTF-8 bytes.
+		key = forge.pki.decryptRsaPrivateKey(pem, forge.util.encodeUtf8(passphrase));
 	} catch (error) {
 		// forge names a cipher it lacks (Blowfish, CAST5, SEED, …) on `algorithm`.
 		const algorithm = (error as { algorithm?: unknown }).algorithm;
@@ -217,7 +150,7 @@ export function readPkcs12(der: Buffer, passphrase: string): Pkcs12Contents {
 	checkIterations(integerOf(children(macData)[2]), 'PKCS#12 file');
 	let p12: forge.pkcs12.Pkcs12Pfx;
 	try {
-		p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, passphrase);
+		p12 = decodePkcs12(asn1, passphrase);
 	} catch (error) {
 		if (/MAC could not be verified|Invalid password|wrong password/i.test((error as Error).message)) throw wrongPassphrase('PKCS#12 file', error);
 		throw new MaterialError('PKCS12_INVALID', 'The PKCS#12 (.p12/.pfx) file in the "Certificate Bundle" field cannot be read', {
@@ -244,6 +177,23 @@ export function readPkcs12(der: Buffer, passphrase: string): Pkcs12Contents {
 	const [bag] = keyBags;
 	const keyDer = toDer(bag.key ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key)) : bag.asn1);
 	return { keyDer, certificates };
+}
+
+/**
+ * forge checks the MAC and decrypts PKCS#12-PBE bags with the passphrase as UTF-16 (RFC 7292, as
+ * OpenSSL does), but derives PBES2 keys (what OpenSSL 3 writes by default) from one byte per
+ * character, where OpenSSL takes the UTF-8 bytes. So a non-ASCII passphrase gets a second pass over
+ * the contents with its UTF-8 bytes, the MAC having been verified by the first.
+ */
+function decodePkcs12(asn1: Asn1, passphrase: string): forge.pkcs12.Pkcs12Pfx {
+	try {
+		return forge.pkcs12.pkcs12FromAsn1(asn1, false, passphrase);
+	} catch (error) {
+		const utf8 = forge.util.encodeUtf8(passphrase);
+		if (utf8 === passphrase || /MAC could not be verified/i.test((error as Error).message)) throw error;
+		const withoutMac = forge.asn1.create(asn1.tagClass, asn1.type, asn1.constructed, children(asn1).slice(0, 2));
+		return forge.pkcs12.pkcs12FromAsn1(withoutMac, false, utf8);
+	}
 }
 
 function toDer(node: Asn1 | undefined): Buffer {

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
+import { createHmac, createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { env } from 'node:process';
 import * as tls from 'node:tls';
@@ -206,12 +206,16 @@ function reencrypt(key: KeyObject): ContextKey {
 	return { key: key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string, passphrase };
 }
 
+/** Keys the fingerprints of this process; caches and sessions live no longer than it. */
+const FINGERPRINT_KEY = randomBytes(32);
+
 /**
- * A hash of every field of the credential. The bundle holds an encrypted key with a random salt,
- * so the hash gives no shortcut for guessing the passphrase.
+ * An HMAC of every field of the credential under a per-process random key. A plain hash would let
+ * anyone holding it and the bundle test passphrase guesses at hash speed, far faster than the key's
+ * own key derivation allows.
  */
 export function fingerprintOf(input: MaterialInput): string {
-	return createHash('sha256')
+	return createHmac('sha256', FINGERPRINT_KEY)
 		.update(JSON.stringify([input.certificateBundle ?? '', input.passphrase ?? '', input.caCertificates ?? '']))
 		.digest('hex');
 }
