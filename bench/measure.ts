@@ -109,3 +109,13 @@ export async function sample(run: (log: LatencyLog) => Promise<void>): Promise<S
 	peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
 	return { elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssBytes, startRssBytes, latencies };
 }
+
+/**
+ * The run order of round `roundNumber` (from 1) for items listed in compared pairs (a, b, c, d…):
+ * every other round swaps each pair, so neither side always runs first, e.g. right after the
+ * other's garbage. An unpaired last item keeps its place.
+ */
+export function interleave<T>(roundNumber: number, items: T[]): T[] {
+	if (roundNumber % 2 === 1) return items;
+	return items.map((_, index) => items[index % 2 === 0 ? index + 1 : index - 1] ?? items[index]);
+}

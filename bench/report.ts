@@ -3,6 +3,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 
+import type { N8nPart, N8nSkipped } from './insideN8n';
 import type { Range } from './measure';
 import type { ScenarioKey } from './scenarios';
 import type { SetupTimes } from './setup';
@@ -67,6 +68,8 @@ export interface BenchReport {
 	scenarios: ScenarioResult[];
 	ratios: RatioResult[];
 	setup: SetupResult;
+	/** Part 4: inside a real n8n, or why it did not run. */
+	n8n: N8nPart | N8nSkipped;
 	notes: string[];
 }
 
@@ -128,6 +131,35 @@ function setupRows(setup: SetupResult): string[][] {
 	];
 }
 
+const N8N_HEADERS = ['inside n8n: 1 execution', 'items/s median (min–max)', 'node ms', 'execution ms', 'TLS handshakes/exec (resumed)'];
+
+function n8nRows(part: N8nPart): string[][] {
+	return part.scenarios.map(({ label, summary }) => [
+		label,
+		spread(summary.itemsPerSecond, 0),
+		fixed(summary.nodeMs.median, 0),
+		fixed(summary.executionMs.median, 0),
+		`${fixed(summary.handshakesPerExecution.median, 0)} (${fixed(summary.resumedPerExecution.median, 0)})`,
+	]);
+}
+
+function n8nLine(part: N8nPart): string {
+	const { config, durationS } = part;
+	return `n8n ${config.n8n} on Node ${config.node}, HTTP Request ${config.httpRequestTypeVersion}: ${config.items} items per execution, ${config.rounds} interleaved rounds after a warm-up, all in one execute-batch process (${fixed(durationS.batch, 1)} s; preparing n8n ${fixed(durationS.prepare, 1)} s)`;
+}
+
+/** Part 4's lines: its facts, its table and its ratios, or why it was skipped. */
+function n8nSection(part: N8nPart | N8nSkipped, table: (headers: string[], rows: string[][]) => string): string[] {
+	if ('skipped' in part) return [`inside n8n: ${part.skipped}`];
+	return [
+		n8nLine(part),
+		'',
+		table(N8N_HEADERS, n8nRows(part)),
+		'',
+		table(['ratio inside n8n (items/s)', 'median (min–max)', 'target', 'result'], ratioRows(part.ratios)),
+	];
+}
+
 function alignTable(headers: string[], rows: string[][]): string {
 	const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column].length)));
 	const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
@@ -160,6 +192,8 @@ export function formatReport(report: BenchReport): string {
 		'',
 		alignTable(['set-up per execution', 'p50 ms median (min–max)', 'target', ''], setupRows(report.setup)),
 		'',
+		...n8nSection(report.n8n, alignTable),
+		'',
 		...report.notes.map((note) => `note: ${note}`),
 	].join('\n');
 }
@@ -183,6 +217,10 @@ function formatMarkdown(report: BenchReport): string {
 		'## Set-up cost',
 		'',
 		markdownTable(['set-up per execution', 'p50 ms median (min–max)', 'target', 'result'], setupRows(report.setup)),
+		'',
+		'## Inside n8n (part 4)',
+		'',
+		...n8nSection(report.n8n, markdownTable),
 		'',
 		'## Notes',
 		'',

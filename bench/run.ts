@@ -3,16 +3,22 @@
  * limit) and to what n8n's built-in HTTP Request node does with a client certificate (the peer).
  * A figure-printing script, not a test: missed targets are reported, errors exit non-zero.
  *
- * Environment: BENCH_ROUNDS (default 5), BENCH_N (requests per single execution, default 1000).
+ * Part 4 then runs the same items through our node and n8n's own HTTP Request node inside the
+ * n8n that scripts/ensure-n8n.sh installs (bench/insideN8n.ts).
+ *
+ * Environment: BENCH_ROUNDS (default 5), BENCH_N (requests per single execution and items per n8n
+ * execution, default 1000), BENCH_N8N (0: skip part 4; 1: require it; unset: run it when n8n is
+ * installed), BENCH_N8N_ROUNDS (default 3).
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { createStandardPki, StandardPki } from '../test/fixtures/pki';
-import { percentile, Range, sample, summarize, watchUndiciRequests } from './measure';
+import { interleave, percentile, Range, sample, summarize, watchUndiciRequests } from './measure';
 import { loadPeerClient } from './peer';
 import { BenchReport, collectFacts, formatReport, RatioResult, round, RoundMetrics, ScenarioResult, SetupResult, writeResults } from './report';
+import { n8nWanted, N8nPart, N8nSkipped, runInsideN8n } from './insideN8n';
 import { createScenarios, Scenario, ScenarioKey, Target, Workload } from './scenarios';
 import { ServerProcess, startServerProcess } from './serverProcess';
 import type { ServerStats } from './server';
@@ -30,6 +36,12 @@ const RATIOS: Array<{ label: string; of: ScenarioKey; over: ScenarioKey; target:
 	{ label: 'small executions: node / peer', of: 'small-node', over: 'small-peer', target: 5 },
 ];
 
+const N8N_NOTES = [
+	'Inside n8n (part 4): items/s = items / the request node\'s executionTime, which n8n records in the execution\'s run data and execute-batch --snapshot writes out; "execution ms" is the execution\'s stoppedAt − startedAt (trigger, Set, Split Out, request node). All workflows run one after another in one n8n process; a warm-up round (HTTP Request with 100 items only) is discarded; each round runs the compared pairs in turn (A B, then B A), ratios are per round.',
+	'Inside n8n, handshakes are counted by the server per workflow (?run=<workflow id>; a connection belongs to the run of its first request); n8n runs on Node 24 and the server on this Node.',
+	'HTTP Request V3 starts every item at once without batching (and with a 0 ms interval); its batching only pauses between starts when the interval is > 0 and never waits for a response, so "batch size 1, 1 ms interval" paces the starts rather than sending one at a time.',
+];
+
 type UndiciProbe = ReturnType<typeof watchUndiciRequests>;
 
 function readPositiveInt(name: string, fallback: number): number {
@@ -40,8 +52,8 @@ function readPositiveInt(name: string, fallback: number): number {
 	return value;
 }
 
-function readWorkload(): Workload & { rounds: number } {
-	return { rounds: readPositiveInt('BENCH_ROUNDS', 5), requests: readPositiveInt('BENCH_N', 1000), concurrency: 10, smallExecutions: 100, smallItems: 10 };
+function readWorkload(): Workload & { rounds: number; n8nRounds: number } {
+	return { rounds: readPositiveInt('BENCH_ROUNDS', 5), n8nRounds: readPositiveInt('BENCH_N8N_ROUNDS', 3), requests: readPositiveInt('BENCH_N', 1000), concurrency: 10, smallExecutions: 100, smallItems: 10 };
 }
 
 function describeTarget(origin: string, pki: StandardPki): Omit<Target, 'peer'> {
@@ -86,7 +98,7 @@ async function measureScenario(scenario: Scenario, server: ServerProcess, probe:
 	};
 }
 
-function difference(after: ServerStats, before: ServerStats): ServerStats {
+function difference(after: ServerStats, before: ServerStats): Omit<ServerStats, 'runs'> {
 	return {
 		handshakes: after.handshakes - before.handshakes,
 		resumed: after.resumed - before.resumed,
@@ -135,17 +147,7 @@ async function warmUp(target: Target, work: Workload, server: ServerProcess, pro
 	measureSetup(target.credential, { fresh: 5, cached: 50 });
 }
 
-/**
- * Scenarios come in compared pairs (limit/node, peer sequential/concurrent, small node/peer).
- * Every other round swaps each pair, so neither side always runs first, e.g. right after the
- * peer's garbage.
- */
-function orderFor(roundNumber: number, scenarios: Scenario[]): Scenario[] {
-	if (roundNumber % 2 === 1) return scenarios;
-	return scenarios.map((_, index) => scenarios[index % 2 === 0 ? index + 1 : index - 1] ?? scenarios[index]);
-}
-
-function collectNotes(report: Pick<BenchReport, 'peer'>): string[] {
+function collectNotes(report: Pick<BenchReport, 'peer' | 'n8n'>): string[] {
 	const notes = [
 		'Latency: undici scenarios (limit, node) from undici:request:create to undici:request:trailers (diagnostics channels); the peer around each call, including its new Agent and handshake.',
 		'CPU ms/req: process.cpuUsage() of the client process only; the server runs in a child process. Peak RSS: sampled every 20 ms, median over rounds, with its growth during the scenario in brackets; the peak includes what earlier scenarios left (the peer builds a TLS secure context per request, whose native memory lingers until V8 collects it).',
@@ -153,8 +155,8 @@ function collectNotes(report: Pick<BenchReport, 'peer'>): string[] {
 		'Node scenarios drive MtlsHttpRequest.execute with a stand-in IExecuteFunctions (bench/node.ts); real n8n adds its expression engine and credential decryption per item/execution.',
 		'peer concurrent is bounded to 10 in flight; n8n\'s HTTP Request node without batching starts all items at once.',
 		'Handshakes are counted by the server (secureConnection, isSessionReused()); the node keeps TLS sessions in the process-wide store across executions and rounds, as in n8n.',
-		'Inside real n8n (N8N_MTLS_BENCH_N8N=1): not done.',
 	];
+	if (!('skipped' in report.n8n)) notes.push(...N8N_NOTES);
 	if (!report.peer.faithful) notes.unshift('axios from the n8n installation was not found: the peer is APPROXIMATED with node:https and a new Agent per request.');
 	return notes;
 }
@@ -164,7 +166,7 @@ async function runRounds(scenarios: Scenario[], rounds: number, server: ServerPr
 	const results = new Map<ScenarioKey, RoundMetrics[]>(scenarios.map((scenario) => [scenario.key, []]));
 	for (let index = 1; index <= rounds; index++) {
 		const roundStart = performance.now();
-		for (const scenario of orderFor(index, scenarios)) results.get(scenario.key)?.push(roundMetrics(await measureScenario(scenario, server, probe)));
+		for (const scenario of interleave(index, scenarios)) results.get(scenario.key)?.push(roundMetrics(await measureScenario(scenario, server, probe)));
 		console.log(`round ${index}/${rounds}: ${((performance.now() - roundStart) / 1000).toFixed(1)} s`);
 	}
 	return results;
@@ -182,7 +184,7 @@ function toScenarioResults(scenarios: Scenario[], rounds: Map<ScenarioKey, Round
  *
  * @throws Error when a scenario fails or the server saw other requests than were sent
  */
-async function runBench(pki: StandardPki, server: ServerProcess, work: Workload & { rounds: number }, probe: UndiciProbe): Promise<Omit<BenchReport, 'date' | 'durationS' | 'facts'>> {
+async function runBench(pki: StandardPki, server: ServerProcess, work: Workload & { rounds: number }, probe: UndiciProbe): Promise<Omit<BenchReport, 'date' | 'durationS' | 'facts' | 'n8n' | 'notes'>> {
 	const peer = loadPeerClient();
 	const target: Target = { ...describeTarget(server.origin, pki), peer };
 	console.log(`server ${server.origin} (child process); peer: ${peer.description}`);
@@ -199,22 +201,36 @@ async function runBench(pki: StandardPki, server: ServerProcess, work: Workload 
 		scenarios: results,
 		ratios: computeRatios(results),
 		setup: summarizeSetup(setupRounds),
-		notes: collectNotes({ peer: peerInfo }),
 	};
+}
+
+/**
+ * Part 4, after everything else so that n8n's processes do not share the CPU with the rounds.
+ *
+ * @throws Error when a workflow fails inside n8n
+ */
+async function runPart4(wanted: ReturnType<typeof n8nWanted>, pki: StandardPki, server: ServerProcess, work: Workload & { n8nRounds: number }): Promise<N8nPart | N8nSkipped> {
+	if (!wanted.run) {
+		console.log(`part 4 (inside n8n): ${wanted.reason}`);
+		return { skipped: wanted.reason };
+	}
+	return runInsideN8n(describeTarget(server.origin, pki), server.stats, { items: work.requests, rounds: work.n8nRounds });
 }
 
 async function main(): Promise<void> {
 	const started = performance.now();
 	const loadAtStart = loadavg()[0];
 	const work = readWorkload();
-	if (process.env.N8N_MTLS_BENCH_N8N === '1') console.log('N8N_MTLS_BENCH_N8N=1: measuring inside real n8n is not done; running the standalone benchmark.');
+	const wanted = n8nWanted();
 	const pki = createStandardPki();
 	const probe = watchUndiciRequests();
 	let server: ServerProcess | undefined;
 	try {
 		server = await startServerProcess({ keyPem: pki.server.keyPem, certPem: pki.server.certPem, clientCa: pki.ca.certPem });
 		const measured = await runBench(pki, server, work, probe);
-		const report: BenchReport = { date: new Date().toISOString(), durationS: round((performance.now() - started) / 1000, 1), facts: collectFacts(loadAtStart), ...measured };
+		const n8n = await runPart4(wanted, pki, server, work);
+		const notes = collectNotes({ peer: measured.peer, n8n });
+		const report: BenchReport = { date: new Date().toISOString(), durationS: round((performance.now() - started) / 1000, 1), facts: collectFacts(loadAtStart), ...measured, n8n, notes };
 		console.log(`\n${formatReport(report)}`);
 		writeResults(RESULTS_DIR, report);
 		console.log(`\nwritten: ${join(RESULTS_DIR, 'latest.json')}, ${join(RESULTS_DIR, 'latest.md')}`);
