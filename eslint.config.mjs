@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const packageFiles = ['nodes/**/*.ts', 'credentials/**/*.ts', 'lib/**/*.ts', 'package.json'];
 
 export default [
-	{ ignores: ['dist/**', '.test-build/**', 'node_modules/**', '.n8n-demo/**', 'gulpfile.js'] },
+	{ ignores: ['dist/**', '.test-build*/**', 'node_modules/**', '.n8n-demo/**', 'gulpfile.js'] },
 	...tseslint.configs.recommended.map((config) => ({ ...config, files: ['**/*.ts'] })),
 	{ ...n8nCommunityNodesPlugin.configs.recommended, files: packageFiles },
 	{ files: ['package.json'], languageOptions: { parser: jsoncParser } },

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import {
+	numberItems,
 	linearWorkflow, mtlsNode, N8N_VERSION, NODE_VERSION, prepareN8n, resolvePaths, tail, MTLS_CREDENTIAL_TYPE,
 	type CredentialJson, type N8n, type NodeJson, type WorkflowJson,
 } from '../test/e2e/n8n';
@@ -133,15 +134,6 @@ function createScenarios(credentials: Record<keyof typeof CREDENTIAL_IDS, Creden
 	];
 }
 
-/** Items {n: 1} … {n: count} from n8n's own Set and Split Out nodes, as the e2e workflows make them. */
-function itemNodes(count: number): NodeJson[] {
-	const numbers = JSON.stringify({ n: Array.from({ length: count }, (_, i) => i + 1) });
-	return [
-		{ name: 'Numbers', type: 'n8n-nodes-base.set', typeVersion: 3.4, parameters: { mode: 'raw', jsonOutput: numbers } },
-		{ name: 'Split', type: 'n8n-nodes-base.splitOut', typeVersion: 1, parameters: { fieldToSplitOut: 'n' } },
-	];
-}
-
 /**
  * Round 0 is the warm-up. Ids sort in run order (execute-batch selects them without an ORDER BY)
  * and carry a digit and a letter, as execute-batch requires.
@@ -161,7 +153,7 @@ function planRuns(scenarios: N8nScenario[], plan: N8nPlan): PlannedRun[] {
 function toWorkflow(run: PlannedRun, origin: string): WorkflowJson {
 	const url = `${origin}/v1/accounts/ACC-0042?run=${run.id}`;
 	const name = `bench part 4: ${run.scenario.label}, round ${run.round}`;
-	return linearWorkflow(run.id, name, [...itemNodes(run.items), run.scenario.requestNode(url)]);
+	return linearWorkflow(run.id, name, [...numberItems(run.items), run.scenario.requestNode(url)]);
 }
 
 /**

@@ -10,8 +10,9 @@ import type { ServerResponse } from 'node:http';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
 import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
 import {
+	numberItems,
 	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf,
-	type BatchResult, type CredentialJson, type N8n, type NodeJson, type OutputItem, type WorkflowRun,
+	type BatchResult, type CredentialJson, type N8n, type OutputItem, type WorkflowRun,
 } from './n8n';
 
 const IDS = {
@@ -92,15 +93,6 @@ function routes(): void {
 		res.setHeader('x-request-id', 'req-404-1');
 		sendJson(res, 404, NOT_FOUND_BODY);
 	});
-}
-
-/** Items {n: 1} … {n: count} made by n8n's own Set and Split Out nodes. */
-function numberItems(count: number): NodeJson[] {
-	const numbers = JSON.stringify({ n: Array.from({ length: count }, (_, i) => i + 1) });
-	return [
-		{ name: 'Numbers', type: 'n8n-nodes-base.set', typeVersion: 3.4, parameters: { mode: 'raw', jsonOutput: numbers } },
-		{ name: 'Split', type: 'n8n-nodes-base.splitOut', typeVersion: 1, parameters: { fieldToSplitOut: 'n' } },
-	];
 }
 
 function workflows() {

@@ -410,3 +410,12 @@ export async function tearDown(servers: Record<string, { close(): Promise<void> 
 	n8n?.dispose();
 	pki?.pki.cleanup();
 }
+
+/** Items {n: 1} … {n: count} made by n8n's own Set and Split Out nodes. */
+export function numberItems(count: number): NodeJson[] {
+	const numbers = JSON.stringify({ n: Array.from({ length: count }, (_, i) => i + 1) });
+	return [
+		{ name: 'Numbers', type: 'n8n-nodes-base.set', typeVersion: 3.4, parameters: { mode: 'raw', jsonOutput: numbers } },
+		{ name: 'Split', type: 'n8n-nodes-base.splitOut', typeVersion: 1, parameters: { fieldToSplitOut: 'n' } },
+	];
+}

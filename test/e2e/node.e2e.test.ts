@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
 import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
 import {
+	numberItems,
 	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf,
-	type BatchResult, type CredentialJson, type N8n, type NodeJson, type OutputItem,
+	type BatchResult, type CredentialJson, type N8n, type OutputItem,
 } from './n8n';
 
 const IDS = { get: 'mtlsE2eGet000001', items: 'mtlsE2eItems0001', post: 'mtlsE2ePost00001', partial: 'mtlsE2ePartial01', badPass: 'mtlsE2eBadPass01' };
@@ -40,15 +41,6 @@ after(() => tearDown(servers, n8n, pki));
 
 function credential(id: string, name: string, passphrase: string): CredentialJson {
 	return { id, name, type: MTLS_CREDENTIAL_TYPE, data: { certificateBundle: pki.bundleEc, passphrase, caCertificates: pki.ca.certPem } };
-}
-
-/** Items {n: 1} … {n: count} made by n8n's own Set and Split Out nodes. */
-function numberItems(count: number): NodeJson[] {
-	const numbers = JSON.stringify({ n: Array.from({ length: count }, (_, i) => i + 1) });
-	return [
-		{ name: 'Numbers', type: 'n8n-nodes-base.set', typeVersion: 3.4, parameters: { mode: 'raw', jsonOutput: numbers } },
-		{ name: 'Split', type: 'n8n-nodes-base.splitOut', typeVersion: 1, parameters: { fieldToSplitOut: 'n' } },
-	];
 }
 
 function workflows() {
