@@ -53,8 +53,8 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 		allowH2: settings.tls.allowH2,
 	});
 	const results: ItemResult[] = new Array(items.length);
-	const template = await requestTemplate(ctx);
 	try {
+		const template = await requestTemplate(ctx);
 		await runBatches(items.length, settings, DEFAULT_CONNECTIONS_PER_ORIGIN, async (itemIndex) => {
 			results[itemIndex] = await runItem(ctx, agent, settings, itemIndex, { signal, egress }, template);
 			return !('error' in results[itemIndex]) || ctx.continueOnFail();
