@@ -44,7 +44,7 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 		active = undefined;
 	}
 	const facts = (material: TlsMaterial, source: 'certificateBundle' | 'nextCertificateBundle') =>
-		certificatesOf(material, source === 'nextCertificateBundle' ? 'next ' : '').map(({ role, certificate }) => ({
+		certificatesOf(material, source === 'nextCertificateBundle' ? 'next ' : '', source === 'certificateBundle').map(({ role, certificate }) => ({
 			source,
 			role,
 			inUse: material === active,

@@ -20,11 +20,11 @@ export async function loadCredential(ctx: IExecuteFunctions, versions?: TlsVersi
 }
 
 /** Every certificate of the material with the role it plays, leaf first. */
-export function certificatesOf(material: TlsMaterial, prefix = ''): Array<{ role: string; certificate: TlsMaterial['leaf'] }> {
+export function certificatesOf(material: TlsMaterial, prefix = '', withCaField = true): Array<{ role: string; certificate: TlsMaterial['leaf'] }> {
 	return [
 		{ role: `${prefix}${CLIENT_ROLE}`, certificate: material.leaf },
 		...material.chain.slice(1).map((certificate) => ({ role: `${prefix}${certificate.checkIssued(certificate) ? 'root' : 'intermediate'} CA certificate in the bundle`, certificate })),
-		...material.ca.map((certificate) => ({ role: `${prefix}CA certificate for the server`, certificate })),
+		...(withCaField ? material.ca.map((certificate) => ({ role: 'CA certificate for the server', certificate })) : []),
 	];
 }
 
