@@ -2,6 +2,20 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { paginationOption } from './pagination';
 
+function tlsVersionOption(displayName: string, name: string, value: string, description: string): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'options',
+		options: [
+			{ name: 'TLS 1.2', value: 'TLSv1.2' },
+			{ name: 'TLS 1.3', value: 'TLSv1.3' },
+		],
+		default: value,
+		description,
+	};
+}
+
 /** The "Options" collection. Names and defaults follow n8n's HTTP Request node (V3). */
 export const optionsProperty: INodeProperties = {
 	displayName: 'Options',
@@ -101,28 +115,8 @@ export const optionsProperty: INodeProperties = {
 			default: 64,
 			description: 'Largest JSON or text response to accept; it is held in memory. For bigger downloads use Response Format "File".',
 		},
-		{
-			displayName: 'Maximum TLS Version',
-			name: 'maxTlsVersion',
-			type: 'options',
-			options: [
-				{ name: 'TLS 1.2', value: 'TLSv1.2' },
-				{ name: 'TLS 1.3', value: 'TLSv1.3' },
-			],
-			default: 'TLSv1.3',
-			description: 'Highest TLS version to offer. Choose 1.2 for servers that ask for the client certificate only for some paths and fail under TLS 1.3.',
-		},
-		{
-			displayName: 'Minimum TLS Version',
-			name: 'minTlsVersion',
-			type: 'options',
-			options: [
-				{ name: 'TLS 1.2', value: 'TLSv1.2' },
-				{ name: 'TLS 1.3', value: 'TLSv1.3' },
-			],
-			default: 'TLSv1.2',
-			description: 'Lowest TLS version to accept',
-		},
+		tlsVersionOption('Maximum TLS Version', 'maxTlsVersion', 'TLSv1.3', 'Highest TLS version to offer. Choose 1.2 for servers that ask for the client certificate only for some paths and fail under TLS 1.3.'),
+		tlsVersionOption('Minimum TLS Version', 'minTlsVersion', 'TLSv1.2', 'Lowest TLS version to accept'),
 		paginationOption,
 		{
 			displayName: 'Pinned Public Keys',
