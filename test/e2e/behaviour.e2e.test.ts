@@ -21,8 +21,9 @@ const IDS = {
 	retry: 'mtlsE2eRetry0001',
 	batchFail: 'mtlsE2eBatchFail1',
 	neverError: 'mtlsE2eNeverErr01',
+	hints: 'mtlsE2eHints00001',
 };
-const SERVER_NAMES = ['pageParameter', 'nextUrl', 'retry', 'batchFail', 'neverError'] as const;
+const SERVER_NAMES = ['pageParameter', 'nextUrl', 'retry', 'batchFail', 'neverError', 'hints'] as const;
 const TIMEOUT = { timeout: 5 * 60_000 };
 
 /** /items?page=N */
@@ -96,7 +97,7 @@ function routes(): void {
 }
 
 function workflows() {
-	const { pageParameter, nextUrl, retry, batchFail, neverError } = servers;
+	const { pageParameter, nextUrl, retry, batchFail, neverError, hints } = servers;
 	const failing = JSON.stringify(FAILING_ITEMS);
 	return [
 		linearWorkflow(IDS.pageParameter, 'e2e: pagination, update a parameter', [mtlsNode('mTLS', goodCredential, {
@@ -133,6 +134,12 @@ function workflows() {
 			method: 'GET',
 			url: `${neverError.origin}/accounts/missing`,
 			options: { response: { response: { neverError: true, fullResponse: true } } },
+		})]),
+		// The test certificate is valid for a year: a 400-day threshold makes it "expiring".
+		linearWorkflow(IDS.hints, 'e2e: execution hints', [mtlsNode('mTLS', goodCredential, {
+			method: 'GET',
+			url: `${hints.origin}/accounts`,
+			options: { allowUnauthorizedCerts: true, expiryWarningDays: 400 },
 		})]),
 	];
 }
@@ -219,4 +226,13 @@ test('Never Error with Include Response Headers and Status: a 404 becomes one it
 	assert.equal(headers['x-request-id'], 'req-404-1');
 	assert.match(String(headers['content-type']), /^application\/json/);
 	assert.equal(servers.neverError.requests.length, 1);
+});
+
+test('execution hints: insecure mode and a certificate expiring within the threshold are shown', TIMEOUT, async () => {
+	const run = await runOf(IDS.hints);
+	assert.equal(run.status, 'success', `${run.error}\n${run.log.slice(-4000)}`);
+	const hints = run.hints.mTLS ?? [];
+	assert.ok(hints.some((hint) => hint.includes('"Ignore SSL Issues (Insecure)" is on')), `hints: ${JSON.stringify(hints)}`);
+	assert.ok(hints.some((hint) => /client certificate "client-ec\.example" expires on \d{4}-\d{2}-\d{2} \(36\d days left\)/.test(hint)), `hints: ${JSON.stringify(hints)}`);
+	assert.equal(servers.hints.requests[0]?.peerSubject, 'client-ec.example', 'the client certificate is still presented');
 });

@@ -72,6 +72,8 @@ export interface WorkflowRun {
 	nodes: Record<string, OutputItem[]>;
 	/** Items on every main output of each node, e.g. [true branch, false branch] of an If node. */
 	outputs: Record<string, OutputItem[][]>;
+	/** The execution hints each node added (what the editor shows above its output). */
+	hints: Record<string, string[]>;
 }
 
 export interface BatchResult {
@@ -329,9 +331,11 @@ function readRuns(dir: string, summaryFile: string, ids: string[]): Record<strin
 	const runs: Record<string, WorkflowRun> = {};
 	for (const execution of summary.executions) {
 		const snapshot = join(dir, `${execution.workflowId}-snapshot.json`);
-		const outputs = existsSync(snapshot) ? mainOutputs(JSON.parse(readFileSync(snapshot, 'utf8')) as Snapshot) : {};
+		const data = existsSync(snapshot) ? (JSON.parse(readFileSync(snapshot, 'utf8')) as Snapshot) : undefined;
+		const outputs = data ? mainOutputs(data) : {};
 		const nodes = Object.fromEntries(Object.entries(outputs).map(([name, branches]) => [name, branches[0] ?? []]));
-		runs[execution.workflowId] = { status: execution.executionStatus, error: execution.error, nodes, outputs };
+		const hints = Object.fromEntries(Object.entries(data?.data.resultData.runData ?? {}).map(([name, nodeRuns]) => [name, (nodeRuns[0]?.hints ?? []).map(({ message }) => message)]));
+		runs[execution.workflowId] = { status: execution.executionStatus, error: execution.error, nodes, outputs, hints };
 	}
 	const missing = ids.filter((id) => !runs[id]);
 	if (missing.length) throw new Error(`n8n did not run workflow(s) ${missing.join(', ')}: are they imported?`);
@@ -339,7 +343,7 @@ function readRuns(dir: string, summaryFile: string, ids: string[]): Record<strin
 }
 
 interface Snapshot {
-	data: { resultData: { runData: Record<string, Array<{ data?: { main?: Array<OutputItem[] | null> } }>> } };
+	data: { resultData: { runData: Record<string, Array<{ data?: { main?: Array<OutputItem[] | null> }; hints?: Array<{ message: string }> }>> } };
 }
 
 function mainOutputs(snapshot: Snapshot): Record<string, OutputItem[][]> {
