@@ -38,11 +38,6 @@ export class SessionStore {
 		this.sessions.set(key, queue);
 	}
 
-	/** Forgets every session of one credential, e.g. after the server rejected it. */
-	forget(prefix: string): void {
-		for (const key of this.sessions.keys()) if (key.startsWith(prefix)) this.sessions.delete(key);
-	}
-
 	/** Destinations with at least one session kept. */
 	get size(): number {
 		return this.sessions.size;

@@ -12,7 +12,7 @@ import { credentialNotices, loadCredential } from './credential';
 import { HttpStatusError, toErrorJson, toNodeError } from './errors';
 import { BinaryReader, itemParameters, rawPagination, readRequest, readSettings, ExecutionSettings } from './parameters';
 import { digestOf, Evaluate, Page, paginate, PaginationKeys } from './pagination';
-import { chooseFormat, decodeText, toBinaryItem, toItems } from './response';
+import { chooseFormat, decodeText, parseJsonBody, toBinaryItem, toItems } from './response';
 
 type ItemResult = INodeExecutionData[] | { error: unknown };
 
@@ -133,18 +133,10 @@ async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: Ex
 	// Only pagination looks at $response and repeated pages; a single request skips the work.
 	if (!settings.pagination) return { response: { ...head, body: undefined }, items, digest: '' };
 	return {
-		response: { ...head, body: format === 'json' ? parseLenient(decodeText(shaped)) : decodeText(shaped) },
+		response: { ...head, body: format === 'json' ? parseJsonBody(decodeText(shaped), true) : decodeText(shaped) },
 		items,
 		digest: digestOf(response.headers, body),
 	};
-}
-
-function parseLenient(text: string): unknown {
-	try {
-		return text.trim() ? JSON.parse(text) : {};
-	} catch {
-		return {};
-	}
 }
 
 /**

@@ -77,7 +77,8 @@ export function mimeTypeOf(response: Pick<HttpResponse, 'headers'>): string | un
 	return contentType(response).split(';')[0].trim() || undefined;
 }
 
-function parseJsonBody(text: string, lenient: boolean): unknown {
+/** A JSON body; empty is {}. Invalid JSON is {} when lenient, else an error naming Response Format. */
+export function parseJsonBody(text: string, lenient: boolean): unknown {
 	if (!text.trim()) return {};
 	try {
 		return JSON.parse(text);
