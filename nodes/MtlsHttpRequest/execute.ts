@@ -13,6 +13,7 @@ import { HttpStatusError, toErrorJson, toNodeError } from './errors';
 import { BinaryReader, itemParameters, rawPagination, readRequest, readSettings, ExecutionSettings } from './parameters';
 import { digestOf, Evaluate, Page, paginate, PaginationKeys } from './pagination';
 import { chooseFormat, decodeText, parseJsonBody, toBinaryItem, toItems } from './response';
+import { checkToolOrigin, fixedOriginOf, isToolUse } from './toolUse';
 
 type ItemResult = INodeExecutionData[] | { error: unknown };
 
@@ -27,8 +28,10 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	const items = ctx.getInputData();
 	let settings: ExecutionSettings;
 	let material: TlsMaterial;
+	let toolOrigin: string | undefined;
 	try {
 		settings = readSettings(itemParameters(ctx, 0), items.length, rawPagination(ctx));
+		if (isToolUse(ctx.getNode())) toolOrigin = fixedOriginOf(ctx.getNode().parameters.url);
 		const selection = await loadCredential(ctx, settings.tls.versions);
 		material = selection.material;
 		addHints(ctx, credentialNotices(selection, settings.expiryWarningDays));
@@ -56,7 +59,7 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	try {
 		const template = await requestTemplate(ctx);
 		await runBatches(items.length, settings, DEFAULT_CONNECTIONS_PER_ORIGIN, async (itemIndex) => {
-			results[itemIndex] = await runItem(ctx, agent, settings, itemIndex, { signal, egress }, template);
+			results[itemIndex] = await runItem(ctx, agent, settings, itemIndex, { signal, egress }, template, toolOrigin);
 			return !('error' in results[itemIndex]) || ctx.continueOnFail();
 		});
 	} finally {
@@ -66,10 +69,23 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	return [collect(ctx, results)];
 }
 
-async function runItem(ctx: IExecuteFunctions, agent: Dispatcher, settings: ExecutionSettings, itemIndex: number, shared: Pick<HttpRequest, 'signal' | 'egress'>, template?: HttpRequest): Promise<ItemResult> {
+async function runItem(
+	ctx: IExecuteFunctions,
+	agent: Dispatcher,
+	settings: ExecutionSettings,
+	itemIndex: number,
+	shared: Pick<HttpRequest, 'signal' | 'egress'>,
+	template?: HttpRequest,
+	toolOrigin?: string,
+): Promise<ItemResult> {
 	try {
 		const own = template ? { ...template, headers: { ...template.headers } } : await readRequest(itemParameters(ctx, itemIndex), binaryOf(ctx, itemIndex));
 		const request = { ...own, ...shared };
+		if (toolOrigin) {
+			// An agent's request stays on the origin the user typed: no redirect or Next URL leaves it.
+			checkToolOrigin(request.url, toolOrigin);
+			request.redirect = { ...request.redirect, allowCrossOrigin: false };
+		}
 		const fetch = (next: HttpRequest) => fetchPage(ctx, agent, settings, next, itemIndex);
 		if (!settings.pagination) {
 			const page = await fetch(request);
