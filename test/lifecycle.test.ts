@@ -3,6 +3,8 @@
  * over on its start date, and the partner server's chain read over a real connection.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
@@ -17,6 +19,12 @@ import { Authority, encryptKey, Issued, Pki } from './fixtures/pki';
 import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
 
 const PASS = 'rotation pass';
+/** The output schema the package ships for n8n's editor (served at /schemas/<node>/1.0.0/certificateInfo.json). */
+const SCHEMA_FILE = join(__dirname, '..', '..', 'nodes', 'MtlsHttpRequest', '__schema__', 'v1.0.0', 'certificateInfo.json');
+
+function jsonType(value: unknown): string {
+	return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
 const bundleOf = (issued: Issued) => encryptKey(issued.keyPem, PASS) + issued.certPem;
 
 /** The parts of n8n's execution context the Certificate Info operation uses, for one input item. */
@@ -141,6 +149,12 @@ describe('certificate lifecycle', () => {
 		assert.deepEqual([ca.publicKeyPin, ca.server, ca.trusted, ca.warnings], [null, null, null, null]);
 		assert.deepEqual([leaf.server, leaf.trusted, leaf.trustError, leaf.inUse], [new URL(server.origin).host, true, null, null]);
 		assert.equal(chain.publicKeyPin, null);
+
+		const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { properties: Record<string, { type: string | string[] }> };
+		assert.deepEqual(keys, Object.keys(schema.properties), 'the shipped output schema lists the same keys in the same order');
+		for (const row of rows) {
+			for (const [key, value] of Object.entries(row)) assert.ok([schema.properties[key].type].flat().includes(jsonType(value)), `${row.role}: ${key} is ${jsonType(value)}`);
+		}
 	});
 
 	test("the partner server's chain is read over a real connection, trusted or not", async () => {
