@@ -33,7 +33,7 @@ function executionContext(credential: Record<string, string>, parameters: Record
 		getInputData: () => [{ json: {} }],
 		getNodeParameter: (name: string, _itemIndex: number, fallback?: unknown) => parameters[name] ?? fallback,
 		getCredentials: async () => credential,
-		getNode: () => ({ id: '1', name: 'Certificate Info', type: 'n8n-nodes-mtls.mtlsHttpRequest', typeVersion: 1, position: [0, 0], parameters: {} }),
+		getNode: () => ({ id: '1', name: 'Certificate Info', type: 'n8n-nodes-mtls.mtlsHttpRequest', typeVersion: 1, parameters: {} }),
 		continueOnFail: () => false,
 		helpers: {},
 	};
@@ -127,7 +127,8 @@ describe('certificate lifecycle', () => {
 	});
 
 	test('Certificate Info: every item has the same keys, null where they do not apply; the CA field is its own source', async () => {
-		const ctx = executionContext(input('year', 'successorLater'), { operation: 'certificateInfo', serverUrl: server.origin, expiryWarningDays: 30 });
+		const parameters = { operation: 'certificateInfo', serverUrl: server.origin, expiryWarningDays: 30 };
+		const ctx = executionContext(input('year', 'successorLater'), parameters);
 		const [items] = await executeCertificateInfo(ctx);
 		const rows = items.map(({ json }) => json);
 		assert.deepEqual(rows.map(({ source, role }) => `${source}: ${role}`), [
@@ -139,7 +140,7 @@ describe('certificate lifecycle', () => {
 		]);
 		const keys = Object.keys(rows[0]);
 		for (const row of rows) assert.deepEqual(Object.keys(row), keys, `${row.source} ${row.role}`);
-		for (const row of rows) assert.ok(Object.values(row).every((value) => value !== undefined), `${row.source} ${row.role}: ${JSON.stringify(row)}`);
+		for (const row of rows) assert.ok(Object.values(row).every((value) => value !== undefined), JSON.stringify(row));
 		const [current, next, ca, leaf, chain] = rows;
 		assert.equal(current.inUse, true);
 		assert.equal(next.inUse, false);
@@ -153,7 +154,9 @@ describe('certificate lifecycle', () => {
 		const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { properties: Record<string, { type: string | string[] }> };
 		assert.deepEqual(keys, Object.keys(schema.properties), 'the shipped output schema lists the same keys in the same order');
 		for (const row of rows) {
-			for (const [key, value] of Object.entries(row)) assert.ok([schema.properties[key].type].flat().includes(jsonType(value)), `${row.role}: ${key} is ${jsonType(value)}`);
+			for (const [key, value] of Object.entries(row)) {
+				assert.ok([schema.properties[key].type].flat().includes(jsonType(value)), `${row.role}: ${key} is ${jsonType(value)}`);
+			}
 		}
 	});
 

@@ -46,12 +46,18 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 	const bundleRows = (material: TlsMaterial, source: 'certificateBundle' | 'nextCertificateBundle') =>
 		certificatesOf(material, source === 'nextCertificateBundle' ? 'next ' : '', false).map(({ role, certificate }) => {
 			const isLeaf = certificate === material.leaf;
-			return toRow(describeCertificate(certificate, now), threshold, { source, role, inUse: material === active, isLeaf, warnings: isLeaf ? material.warnings : null });
+			const warnings = isLeaf ? material.warnings : null;
+			return toRow(describeCertificate(certificate, now), threshold, { source, role, inUse: material === active, isLeaf, warnings });
 		});
 	// The CA field is shared by both bundles and verifies the server whichever certificate is presented.
-	const caRows = current.ca.map((certificate) =>
-		toRow(describeCertificate(certificate, now), threshold, { source: 'caCertificates', role: CA_FIELD_ROLE, inUse: active !== undefined, isLeaf: false }));
-	const rows: IDataObject[] = [...bundleRows(current, 'certificateBundle'), ...(next ? bundleRows(next, 'nextCertificateBundle') : []), ...caRows];
+	const caRows = current.ca.map((certificate) => toRow(describeCertificate(certificate, now), threshold, {
+		source: 'caCertificates', role: CA_FIELD_ROLE, inUse: active !== undefined, isLeaf: false,
+	}));
+	const rows: IDataObject[] = [
+		...bundleRows(current, 'certificateBundle'),
+		...(next ? bundleRows(next, 'nextCertificateBundle') : []),
+		...caRows,
+	];
 	if (serverUrl) rows.push(...(await describeServer(active ?? current, serverUrl, threshold, now, egressFilterOf(ctx))));
 	return rows;
 }

@@ -27,7 +27,8 @@ export async function mtlsCertificateTest(this: ICredentialTestFunctions, creden
 	const agent = createAgent(material, { connectionsPerOrigin: 1 });
 	try {
 		const result = await probe(agent, data.testUrl.trim());
-		return result.accepted ? { status: 'OK', message: passedMessage(selection, result) } : { status: 'Error', message: rejectedMessage(selection, result) };
+		if (!result.accepted) return { status: 'Error', message: rejectedMessage(selection, result) };
+		return { status: 'OK', message: passedMessage(selection, result) };
 	} catch (error) {
 		return { status: 'Error', message: failedMessage(error, selection) };
 	} finally {

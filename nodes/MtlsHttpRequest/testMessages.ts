@@ -21,7 +21,8 @@ interface Headline {
 
 const NOT_ACCEPTED: Headline = {
 	what: "The partner's server did not accept your client certificate.",
-	fix: 'Ask the partner whether this certificate is registered for this environment (test and production often use different CAs) and which CA they accept.',
+	fix: 'Ask the partner whether this certificate is registered for this environment '
+		+ '(test and production often use different CAs) and which CA they accept.',
 };
 
 /** Failures the Test URL meets most, by error code; other errors speak for themselves (message, then description). */
@@ -44,6 +45,8 @@ const HEADLINES: Record<string, Headline> = {
 	},
 };
 
+const UNKNOWN: Headline = { what: 'The credential could not be checked.', fix: 'Try again; if it keeps failing, check n8n\'s log.' };
+
 /** The message of a passed test. n8n 1.x and 2.x do not show it; the REST API and n8n's logs do. */
 export function passedMessage(selection: Selection, probe?: ProbeResult): string {
 	return [probe && plain(probe.message), summarize(selection)].filter(Boolean).join('\n');
@@ -56,9 +59,12 @@ export function rejectedMessage(selection: Selection, probe: ProbeResult): strin
 
 /** The message of a test that failed with `error`; `selection` when the certificate itself was fine. */
 export function failedMessage(error: unknown, selection?: Selection): string {
-	if (!(error instanceof MtlsError)) return lines({ what: 'The credential could not be checked.', fix: 'Try again; if it keeps failing, check n8n\'s log.' }, undefined, selection);
+	if (!(error instanceof MtlsError)) return lines(UNKNOWN, undefined, selection);
 	const headline = HEADLINES[error.code];
-	if (!headline) return lines({ what: sentence(error.message), fix: sentence(error.description ?? '') }, `Error code ${error.code}.`, selection);
+	if (!headline) {
+		// Our own errors already lead with the field or the cause and say the fix in their description.
+		return lines({ what: sentence(error.message), fix: sentence(error.description ?? '') }, `Error code ${error.code}.`, selection);
+	}
 	return lines(headline, `${error.message.trim()} (${error.code}). ${sentence(error.description ?? '')}`.trim(), selection);
 }
 
