@@ -29,8 +29,8 @@ const NOT_ACCEPTED: Headline = {
 const HEADLINES: Record<string, Headline> = {
 	CLIENT_CERT_REJECTED: NOT_ACCEPTED,
 	CLIENT_CERT_REQUIRED: NOT_ACCEPTED,
-	// Under TLS 1.3 the client's handshake ends before the server has checked the certificate, so a
-	// rejection arrives as a closed connection (RFC 8446 §4.4.2.4 lets the server just abort).
+	// Under TLS 1.3 the client sends its certificate in its last flight and considers the handshake
+	// done, so the server's rejection (RFC 8446 §4.4.2.4) arrives on the first read, often as a closed connection.
 	CONNECTION_CLOSED: {
 		what: "The partner's server closed the connection: most likely it did not accept your client certificate.",
 		fix: `${NOT_ACCEPTED.fix} If they confirm it is registered, a firewall or proxy may be dropping the connection.`,
@@ -47,7 +47,7 @@ const HEADLINES: Record<string, Headline> = {
 
 const UNKNOWN: Headline = { what: 'The credential could not be checked.', fix: 'Try again; if it keeps failing, check n8n\'s log.' };
 
-/** The message of a passed test. n8n 1.x and 2.x do not show it; the REST API and n8n's logs do. */
+/** The message of a passed test. n8n 1.x and 2.x do not show it (the REST API returns it). */
 export function passedMessage(selection: Selection, probe?: ProbeResult): string {
 	return [probe && plain(probe.message), summarize(selection)].filter(Boolean).join('\n');
 }
