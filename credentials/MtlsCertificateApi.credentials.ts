@@ -15,6 +15,14 @@ export class MtlsCertificateApi implements ICredentialType {
 
 	properties: INodeProperties[] = [
 		{
+			// n8n shows a passed Test only as "Connection tested successfully", so say where the details are.
+			displayName:
+				'Fill in Certificate Bundle and Passphrase; the other fields are optional. Saving tests the certificate (and the Test URL, if set). A failed test says what to fix; a passed one shows no details: the node\'s Certificate Info operation lists the subject, expiry and warnings.',
+			name: 'notice',
+			type: 'notice',
+			default: '',
+		},
+		{
 			displayName: 'Certificate Bundle',
 			name: 'certificateBundle',
 			type: 'string',
@@ -23,7 +31,8 @@ export class MtlsCertificateApi implements ICredentialType {
 			required: true,
 			placeholder: '-----BEGIN ENCRYPTED PRIVATE KEY-----\n…\n-----END ENCRYPTED PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n…',
 			description:
-				'The PEM text the partner gave you: the private key (PKCS#8, usually encrypted) and the client certificate, plus any intermediate certificates, in any order',
+				'The PEM text the partner gave you: the private key (PKCS#8, usually encrypted) and the client certificate, plus any intermediate certificates, in any order. A .p12/.pfx file works too, pasted as base64 (base64 -w0 client.p12).',
+			hint: 'Private key + client certificate as PEM text, or a .p12/.pfx file as base64',
 		},
 		{
 			displayName: 'Passphrase',
@@ -32,6 +41,7 @@ export class MtlsCertificateApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			description: 'The passphrase of the private key, exactly as given (spaces and letter case count). Leave empty only for an unencrypted key.',
+			hint: 'Of the private key, or the .p12 file\'s password. Empty only for an unencrypted key.',
 		},
 		// CA certificates are public; showing them lets users check what they pasted.
 		// eslint-disable-next-line @n8n/community-nodes/credential-password-field
@@ -44,6 +54,7 @@ export class MtlsCertificateApi implements ICredentialType {
 			placeholder: '-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----',
 			description:
 				"Optional. PEM certificate(s) of the CA that signed the partner's server certificate. They are added to the usual public CAs, not used instead of them.",
+			hint: "Optional. Only when the partner's server certificate comes from a private CA",
 		},
 		{
 			displayName: 'Test URL',
@@ -53,6 +64,14 @@ export class MtlsCertificateApi implements ICredentialType {
 			placeholder: 'https://api.partner.example/health',
 			description:
 				"Optional. When set, the credential's Test button also connects to this https:// URL with the certificate and tells you whether the partner's server accepts it. Any path works; a GET is sent.",
+			hint: "Optional. With it, the test also checks that the partner's server accepts the certificate",
+		},
+		{
+			displayName:
+				'Certificate rotation (optional): before the current certificate expires, paste its successor below. The node switches to it on its start date, with no edit on the day.',
+			name: 'rotationNotice',
+			type: 'notice',
+			default: '',
 		},
 		{
 			displayName: 'Next Certificate Bundle',
@@ -60,6 +79,7 @@ export class MtlsCertificateApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true, rows: 6 },
 			default: '',
+			placeholder: 'Optional: the next key + certificate (PEM), or .p12 as base64',
 			description:
 				'Optional. The successor certificate and key, in the same form as the Certificate Bundle. The node switches to it on its start date (or as soon as the current certificate expires), so a rotation needs no edit on the day.',
 		},
@@ -69,7 +89,8 @@ export class MtlsCertificateApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'The passphrase of the next key',
+			placeholder: 'Optional',
+			description: 'The passphrase of the next key (or the next .p12 file\'s password)',
 		},
 	];
 }

@@ -7,10 +7,22 @@ import { after, before, describe, test } from 'node:test';
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { MtlsHttpRequest } from '../nodes/MtlsHttpRequest/MtlsHttpRequest.node';
-import { createStandardPki, StandardPki } from './fixtures/pki';
+import { createStandardPki, encryptKey, StandardPki } from './fixtures/pki';
 import { MtlsServer, ServerOptions, startMtlsServer } from './fixtures/mtlsServer';
 
 const node = new MtlsHttpRequest();
+
+/**
+ * A failed test's message as n8n shows it: first what probably happened, then "What to do:", then
+ * "Details:", then the certificate; one part per line (n8n joins them into one paragraph).
+ */
+function partsOf(message: string): { what: string; fix: string; details: string; rest: string[] } {
+	const [what, fix, details, ...rest] = message.split('\n');
+	assert.match(fix, /^What to do: /, message);
+	assert.match(details, /^Details: /, message);
+	assert.ok(!message.includes('`'), `no Markdown in ${message}`);
+	return { what, fix, details, rest };
+}
 
 async function runTest(data: Record<string, string>): Promise<INodeCredentialTestResult> {
 	const credentialTest = node.methods.credentialTest[node.description.credentials?.[0].testedBy as 'mtlsCertificateTest'];
@@ -100,5 +112,52 @@ describe('credential test', () => {
 		const result = await runTest(data({ caCertificates: '', testUrl: `${server.origin}/` }));
 		assert.equal(result.status, 'Error');
 		assert.match(result.message, /not trusted.*"CA Certificates"/);
+	});
+
+	for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+		test(`a rejected certificate (${version}): the likely cause first, the fix, then the details and the certificate`, async () => {
+			const server = await start({ clientCa: pki.otherCa.certPem, minVersion: version, maxVersion: version });
+			const result = await runTest(data({ testUrl: `${server.origin}/` }));
+			assert.equal(result.status, 'Error');
+			const { what, fix, details, rest } = partsOf(result.message);
+			assert.match(what, /^The partner's server (did not accept|closed the connection: most likely it did not accept|broke off .* did not accept) your/);
+			assert.match(what, /your client certificate\.$/);
+			assert.match(fix, /registered for this environment/);
+			assert.match(details, /\((CLIENT_CERT_REJECTED|CONNECTION_CLOSED|TLS_HANDSHAKE_FAILED)\)/);
+			assert.match(rest[0], /^Your certificate: "[^"]*CN=client-ec\.example" issued by/);
+		});
+	}
+
+	test('nginx\'s rejection page: the same headline; the openssl hint in quotes, not Markdown', async () => {
+		const server = await start({ rejectUnauthorized: false });
+		server.route('/', (_req, res) => {
+			res.statusCode = 400;
+			res.end('<html><head><title>400 The SSL certificate error</title></head></html>');
+		});
+		const result = await runTest(data({ testUrl: `${server.origin}/` }));
+		const { what, details } = partsOf(result.message);
+		assert.equal(what, "The partner's server did not accept your client certificate.");
+		assert.match(details, /"openssl s_client -connect localhost:\d+"/);
+	});
+
+	test('warnings get a line of their own after the certificate, on failure as on success', async () => {
+		const server = await start({ clientCa: pki.otherCa.certPem });
+		const weakKey = encryptKey(pki.clientEc.keyPem, pki.passphrase, ['-v1', 'PBE-SHA1-3DES']);
+		const weak = data({ certificateBundle: weakKey + pki.clientEc.certPem });
+		const failed = await runTest({ ...weak, testUrl: `${server.origin}/` });
+		const { rest } = partsOf(failed.message);
+		assert.match(rest[0], /^Your certificate: /);
+		assert.match(rest[1], /^Warning: The private key is protected with weak legacy encryption/);
+		const passed = await runTest(weak);
+		assert.equal(passed.status, 'OK');
+		assert.match(passed.message.split('\n')[1], /^Warning: The private key is protected with weak legacy encryption/);
+	});
+
+	test('a bundle that cannot be read: the message names the field, then what to do', async () => {
+		const result = await runTest(data({ passphrase: '' }));
+		assert.equal(result.status, 'Error');
+		const [what, fix] = result.message.split('\n');
+		assert.match(what, /"Passphrase" field is empty\.$/);
+		assert.match(fix, /^What to do: /);
 	});
 });

@@ -3,7 +3,10 @@
  * over on its start date, and the partner server's chain read over a real connection.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { createAgent } from '../lib/http/agent';
 import { fetchServerChain } from '../lib/http/peer';
@@ -11,11 +14,31 @@ import { send } from '../lib/http/send';
 import { MaterialCache } from '../lib/tls/cache';
 import { describeCertificate, expiryNotices } from '../lib/tls/inspect';
 import { selectMaterial } from '../lib/tls/rotation';
+import { executeCertificateInfo } from '../nodes/MtlsHttpRequest/certificateInfo';
 import { Authority, encryptKey, Issued, Pki } from './fixtures/pki';
 import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
 
 const PASS = 'rotation pass';
+/** The output schema the package ships for n8n's editor (served at /schemas/<node>/1.0.0/certificateInfo.json). */
+const SCHEMA_FILE = join(__dirname, '..', '..', 'nodes', 'MtlsHttpRequest', '__schema__', 'v1.0.0', 'certificateInfo.json');
+
+function jsonType(value: unknown): string {
+	return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
 const bundleOf = (issued: Issued) => encryptKey(issued.keyPem, PASS) + issued.certPem;
+
+/** The parts of n8n's execution context the Certificate Info operation uses, for one input item. */
+function executionContext(credential: Record<string, string>, parameters: Record<string, unknown>): IExecuteFunctions {
+	const context = {
+		getInputData: () => [{ json: {} }],
+		getNodeParameter: (name: string, _itemIndex: number, fallback?: unknown) => parameters[name] ?? fallback,
+		getCredentials: async () => credential,
+		getNode: () => ({ id: '1', name: 'Certificate Info', type: 'n8n-nodes-mtls.mtlsHttpRequest', typeVersion: 1, parameters: {} }),
+		continueOnFail: () => false,
+		helpers: {},
+	};
+	return context as unknown as IExecuteFunctions;
+}
 
 describe('certificate lifecycle', () => {
 	let pki: Pki;
@@ -101,6 +124,40 @@ describe('certificate lifecycle', () => {
 			assert.match(error.message, /"Next Passphrase"/);
 			return true;
 		});
+	});
+
+	test('Certificate Info: every item has the same keys, null where they do not apply; the CA field is its own source', async () => {
+		const parameters = { operation: 'certificateInfo', serverUrl: server.origin, expiryWarningDays: 30 };
+		const ctx = executionContext(input('year', 'successorLater'), parameters);
+		const [items] = await executeCertificateInfo(ctx);
+		const rows = items.map(({ json }) => json);
+		assert.deepEqual(rows.map(({ source, role }) => `${source}: ${role}`), [
+			'certificateBundle: client certificate',
+			'nextCertificateBundle: next client certificate',
+			'caCertificates: CA certificate for the server',
+			'server: server certificate',
+			'server: server chain certificate',
+		]);
+		const keys = Object.keys(rows[0]);
+		for (const row of rows) assert.deepEqual(Object.keys(row), keys, `${row.source} ${row.role}`);
+		for (const row of rows) assert.ok(Object.values(row).every((value) => value !== undefined), JSON.stringify(row));
+		const [current, next, ca, leaf, chain] = rows;
+		assert.equal(current.inUse, true);
+		assert.equal(next.inUse, false);
+		assert.match(String(current.publicKeyPin), /^sha256\/\//);
+		assert.deepEqual(current.warnings, []);
+		assert.equal(ca.subject, describeCertificate(new MaterialCache().load(input('year')).ca[0]).subject);
+		assert.deepEqual([ca.publicKeyPin, ca.server, ca.trusted, ca.warnings], [null, null, null, null]);
+		assert.deepEqual([leaf.server, leaf.trusted, leaf.trustError, leaf.inUse], [new URL(server.origin).host, true, null, null]);
+		assert.equal(chain.publicKeyPin, null);
+
+		const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { properties: Record<string, { type: string | string[] }> };
+		assert.deepEqual(keys, Object.keys(schema.properties), 'the shipped output schema lists the same keys in the same order');
+		for (const row of rows) {
+			for (const [key, value] of Object.entries(row)) {
+				assert.ok([schema.properties[key].type].flat().includes(jsonType(value)), `${row.role}: ${key} is ${jsonType(value)}`);
+			}
+		}
 	});
 
 	test("the partner server's chain is read over a real connection, trusted or not", async () => {

@@ -7,7 +7,7 @@ import { sharedMaterials } from '../../lib/tls/cache';
 import { describeCertificate } from '../../lib/tls/inspect';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { loadCandidates, RotatingInput, selectMaterial } from '../../lib/tls/rotation';
-import { certificatesOf, CREDENTIAL_TYPE, DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
+import { CA_FIELD_ROLE, certificatesOf, CREDENTIAL_TYPE, DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
 import { toErrorJson, toNodeError } from './errors';
 import { egressFilterOf } from './context';
 
@@ -43,14 +43,21 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 		// Neither certificate is valid now: still report both, with expired/daysUntilExpiry saying why.
 		active = undefined;
 	}
-	const facts = (material: TlsMaterial, source: 'certificateBundle' | 'nextCertificateBundle') =>
-		certificatesOf(material, source === 'nextCertificateBundle' ? 'next ' : '', source === 'certificateBundle').map(({ role, certificate }) => ({
-			source,
-			role,
-			inUse: material === active,
-			...toJson(describeCertificate(certificate, now), threshold, certificate === material.leaf),
-		}));
-	const rows: IDataObject[] = [...facts(current, 'certificateBundle'), ...(next ? facts(next, 'nextCertificateBundle') : [])];
+	const bundleRows = (material: TlsMaterial, source: 'certificateBundle' | 'nextCertificateBundle') =>
+		certificatesOf(material, source === 'nextCertificateBundle' ? 'next ' : '', false).map(({ role, certificate }) => {
+			const isLeaf = certificate === material.leaf;
+			const warnings = isLeaf ? material.warnings : null;
+			return toRow(describeCertificate(certificate, now), threshold, { source, role, inUse: material === active, isLeaf, warnings });
+		});
+	// The CA field is shared by both bundles and verifies the server whichever certificate is presented.
+	const caRows = current.ca.map((certificate) => toRow(describeCertificate(certificate, now), threshold, {
+		source: 'caCertificates', role: CA_FIELD_ROLE, inUse: active !== undefined, isLeaf: false,
+	}));
+	const rows: IDataObject[] = [
+		...bundleRows(current, 'certificateBundle'),
+		...(next ? bundleRows(next, 'nextCertificateBundle') : []),
+		...caRows,
+	];
 	if (serverUrl) rows.push(...(await describeServer(active ?? current, serverUrl, threshold, now, egressFilterOf(ctx))));
 	return rows;
 }
@@ -66,17 +73,51 @@ async function describeServer(material: TlsMaterial, urlText: string, threshold:
 		throw new RequestSpecError('URL_NOT_HTTPS', 'The "Server URL" must start with https://', { field: 'serverUrl', description: `Use https://${url.host}${url.pathname}.` });
 	}
 	const chain = await fetchServerChain(material, url, undefined, egress);
-	return chain.certificates.map((certificate, index) => ({
+	return chain.certificates.map((certificate, index) => toRow(describeCertificate(certificate, now), threshold, {
 		source: 'server',
 		role: index === 0 ? 'server certificate' : 'server chain certificate',
-		server: url.host,
-		trusted: chain.trusted,
-		trustError: chain.trustError ?? null,
-		...toJson(describeCertificate(certificate, now), threshold, index === 0),
+		isLeaf: index === 0,
+		server: { host: url.host, trusted: chain.trusted, trustError: chain.trustError ?? null },
 	}));
 }
 
-function toJson(facts: ReturnType<typeof describeCertificate>, threshold: number, isLeaf: boolean): IDataObject {
-	const { publicKeyPin, ...rest } = facts;
-	return { ...rest, expiresSoon: facts.daysUntilExpiry < threshold, ...(isLeaf ? { publicKeyPin: `sha256//${publicKeyPin}` } : {}) };
+interface RowContext {
+	source: 'certificateBundle' | 'nextCertificateBundle' | 'caCertificates' | 'server';
+	role: string;
+	isLeaf: boolean;
+	/** Presented (bundle) or relied on (CA field) by connections made now; null for the server's certificates. */
+	inUse?: boolean;
+	server?: { host: string; trusted: boolean; trustError: string | null };
+	/** The bundle's warnings (weak key encryption, missing clientAuth…), on its client certificate's row. */
+	warnings?: string[] | null;
+}
+
+/**
+ * One item with the same keys in the same order whatever the certificate, `null` where a key does not
+ * apply: n8n's table takes its columns from the items and shows a missing key as a red "undefined".
+ */
+function toRow(facts: ReturnType<typeof describeCertificate>, threshold: number, context: RowContext): IDataObject {
+	return {
+		source: context.source,
+		role: context.role,
+		inUse: context.inUse ?? null,
+		subject: facts.subject,
+		issuer: facts.issuer,
+		notBefore: facts.notBefore,
+		notAfter: facts.notAfter,
+		daysUntilExpiry: facts.daysUntilExpiry,
+		expired: facts.expired,
+		expiresSoon: facts.daysUntilExpiry < threshold,
+		keyType: facts.keyType,
+		keySize: facts.keySize ?? null,
+		serialNumber: facts.serialNumber,
+		fingerprint256: facts.fingerprint256,
+		publicKeyPin: context.isLeaf ? `sha256//${facts.publicKeyPin}` : null,
+		subjectAltNames: facts.subjectAltNames,
+		extendedKeyUsage: facts.extendedKeyUsage,
+		server: context.server?.host ?? null,
+		trusted: context.server?.trusted ?? null,
+		trustError: context.server?.trustError ?? null,
+		warnings: context.warnings ?? null,
+	};
 }

@@ -7,6 +7,8 @@ import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation
 
 export const CREDENTIAL_TYPE = 'mtlsCertificateApi';
 export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
+/** The role of a certificate from the credential's "CA Certificates" field. */
+export const CA_FIELD_ROLE = 'CA certificate for the server';
 
 /**
  * The credential's material for this execution: parsed once (and cached across executions),
@@ -24,7 +26,7 @@ export function certificatesOf(material: TlsMaterial, prefix = '', withCaField =
 	return [
 		{ role: `${prefix}${CLIENT_ROLE}`, certificate: material.leaf },
 		...material.chain.slice(1).map((certificate) => ({ role: `${prefix}${certificate.checkIssued(certificate) ? 'root' : 'intermediate'} CA certificate in the bundle`, certificate })),
-		...(withCaField ? material.ca.map((certificate) => ({ role: 'CA certificate for the server', certificate })) : []),
+		...(withCaField ? material.ca.map((certificate) => ({ role: CA_FIELD_ROLE, certificate })) : []),
 	];
 }
 

@@ -1,13 +1,10 @@
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
-import { MtlsError } from '../../lib/errors';
 import { createAgent } from '../../lib/http/agent';
 import { probe } from '../../lib/http/probe';
 import { sharedMaterials } from '../../lib/tls/cache';
-import { describeCertificate } from '../../lib/tls/inspect';
-import type { TlsMaterial } from '../../lib/tls/material';
 import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation';
-import { credentialNotices, DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
+import { failedMessage, passedMessage, rejectedMessage } from './testMessages';
 
 interface CredentialData extends RotatingInput {
 	testUrl?: string;
@@ -23,40 +20,18 @@ export async function mtlsCertificateTest(this: ICredentialTestFunctions, creden
 	try {
 		selection = selectMaterial(data, sharedMaterials);
 	} catch (error) {
-		return { status: 'Error', message: describeError(error) };
+		return { status: 'Error', message: failedMessage(error) };
 	}
 	const material = selection.material;
-	const summary = summarize(selection);
-	if (!data.testUrl?.trim()) return { status: 'OK', message: summary };
+	if (!data.testUrl?.trim()) return { status: 'OK', message: passedMessage(selection) };
 	const agent = createAgent(material, { connectionsPerOrigin: 1 });
 	try {
 		const result = await probe(agent, data.testUrl.trim());
-		return { status: result.accepted ? 'OK' : 'Error', message: `${result.message} ${summary}` };
+		if (!result.accepted) return { status: 'Error', message: rejectedMessage(selection, result) };
+		return { status: 'OK', message: passedMessage(selection, result) };
 	} catch (error) {
-		return { status: 'Error', message: `${describeError(error)} ${summary}` };
+		return { status: 'Error', message: failedMessage(error, selection) };
 	} finally {
 		await agent.destroy();
 	}
-}
-
-function summarize(selection: Selection): string {
-	const notices = credentialNotices(selection, DEFAULT_EXPIRY_WARNING_DAYS);
-	const warnings = notices.length ? ` Warning: ${notices.join(' ')}` : '';
-	const standby = selection.standby ? ` ${selection.active === 'next' ? 'Previous' : 'Next'} certificate: ${describe(selection.standby)}` : '';
-	return `Certificate ${describe(selection.material)}${warnings}${standby}`;
-}
-
-function describe(material: TlsMaterial): string {
-	const leaf = describeCertificate(material.leaf);
-	const key = material.key;
-	const keyText = key.curve ? `${key.type.toUpperCase()} ${key.curve}` : `${key.type.toUpperCase()}${key.size ? ` ${key.size} bit` : ''}`;
-	const validity = leaf.daysUntilExpiry >= 0 && new Date(leaf.notBefore) <= new Date()
-		? `valid until ${leaf.notAfter.slice(0, 10)} (${leaf.daysUntilExpiry} days left)`
-		: `valid from ${leaf.notBefore.slice(0, 10)} to ${leaf.notAfter.slice(0, 10)}`;
-	return `"${leaf.subject}" issued by "${leaf.issuer}", ${validity}, key ${keyText}.`;
-}
-
-function describeError(error: unknown): string {
-	if (error instanceof MtlsError) return `${error.message}. ${error.description ?? ''}`.trim();
-	return 'The credential could not be checked';
 }

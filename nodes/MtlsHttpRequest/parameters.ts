@@ -189,7 +189,7 @@ function readTlsSettings(options: RequestOptions): TlsSettings {
 	const min = options.minTlsVersion ?? 'TLSv1.2';
 	const max = options.maxTlsVersion ?? 'TLSv1.3';
 	if (!VERSION_ORDER.includes(min) || !VERSION_ORDER.includes(max) || VERSION_ORDER.indexOf(min) > VERSION_ORDER.indexOf(max)) {
-		throw new RequestSpecError('TLS_VERSIONS_INVALID', `"Minimum TLS Version" (${min}) is above "Maximum TLS Version" (${max})`, {
+		throw new RequestSpecError('TLS_VERSIONS_INVALID', `"TLS: Minimum Version" (${min}) is above "TLS: Maximum Version" (${max})`, {
 			field: 'options.minTlsVersion',
 			description: 'Choose TLS 1.2 to 1.2, 1.2 to 1.3, or 1.3 to 1.3.',
 		});
@@ -197,7 +197,7 @@ function readTlsSettings(options: RequestOptions): TlsSettings {
 	const pins = (options.pinnedPublicKeys ?? '').split(/[;,\s]+/).filter(Boolean).map((pin) => {
 		const match = PIN.exec(pin);
 		if (!match) {
-			throw new RequestSpecError('PIN_INVALID', `"Pinned Public Keys" contains ${JSON.stringify(pin.slice(0, 80))}, which is not a sha256//base64 pin`, {
+			throw new RequestSpecError('PIN_INVALID', `"TLS: Pinned Public Keys" contains ${JSON.stringify(pin.slice(0, 80))}, which is not a sha256//base64 pin`, {
 				field: 'options.pinnedPublicKeys',
 				description: 'Each pin is "sha256//" followed by 44 base64 characters, as curl --pinnedpubkey takes it; separate pins with ";". Certificate Info with a Server URL shows the server\'s current pin.',
 			});
@@ -206,7 +206,7 @@ function readTlsSettings(options: RequestOptions): TlsSettings {
 	});
 	const serverName = options.serverName?.trim() || undefined;
 	if (serverName && !/^[A-Za-z0-9.-]+$/.test(serverName)) {
-		throw new RequestSpecError('SERVER_NAME_INVALID', `"Server Name (SNI)" must be a host name, not ${JSON.stringify(serverName.slice(0, 80))}`, {
+		throw new RequestSpecError('SERVER_NAME_INVALID', `"TLS: Server Name (SNI)" must be a host name, not ${JSON.stringify(serverName.slice(0, 80))}`, {
 			field: 'options.serverName',
 			description: 'Enter only the host name the server certificate is issued for, e.g. api.partner.example (no https://, no port).',
 		});

@@ -13,7 +13,7 @@ import { createSecureContext } from 'node:tls';
 import { createStandardPki, encryptKey, openssl, type Issued, type StandardPki } from '../fixtures/pki';
 import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
 import {
-	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf, REPO_ROOT,
+	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, MTLS_NODE_TYPE, outputOf, REPO_ROOT, findFreePort, stopProcess,
 	type BatchResult, type CredentialJson, type N8n, type NodeJson, type OutputItem, type WorkflowJson, type WorkflowRun,
 } from './n8n';
 
@@ -352,4 +352,33 @@ test('Certificate Info with a Server URL: the server completes the handshake wit
 test('no workflow of the batch prints a key, passphrase or PEM', TIMEOUT, async () => {
 	const { log, runs } = await runAll();
 	assertNoSecrets(`${log}\n${Object.values(runs).map(({ error }) => error ?? '').join('\n')}`);
+});
+
+test('the editor\'s output-schema URLs answer from the installed package (Certificate Info with its keys)', TIMEOUT, async () => {
+	await runAll(); // one n8n process at a time on the instance's database
+	const port = await findFreePort();
+	const child = await n8n.start({ port });
+	try {
+		const base = `http://127.0.0.1:${port}`;
+		// Start-up takes a while (migrations, community packages); poll until n8n says it is ready.
+		let ready = false;
+		while (!ready && child.exitCode === null) {
+			ready = await fetch(`${base}/healthz/readiness`).then((response) => response.ok, () => false);
+			if (!ready) await new Promise((resolve) => setTimeout(resolve, 500));
+		}
+		assert.ok(ready, `n8n exited with ${child.exitCode} before it was ready`);
+		const schemaOf = async (operation: string) => {
+			const response = await fetch(`${base}/schemas/${MTLS_NODE_TYPE}/1.0.0/${operation}.json`);
+			assert.equal(response.status, 200, `${operation}.json`);
+			return (await response.json()) as { type: string; properties: Record<string, unknown> };
+		};
+		const info = await schemaOf('certificateInfo');
+		assert.equal(info.type, 'object');
+		assert.deepEqual(Object.keys(info.properties).slice(0, 3), ['source', 'role', 'inUse']);
+		// The Request operation's keys are the partner API's: an object schema with no properties,
+		// which the editor takes as "nothing to preview" (as for the HTTP Request node) instead of a 404.
+		assert.deepEqual((await schemaOf('request')).properties, {});
+	} finally {
+		await stopProcess(child);
+	}
 });

@@ -16,7 +16,7 @@ function tlsVersionOption(displayName: string, name: string, value: string, desc
 	};
 }
 
-/** The "Options" collection. Names and defaults follow n8n's HTTP Request node (V3). */
+/** The "Options" collection. Names and defaults follow n8n's HTTP Request node (V3); general options first, then TLS. */
 export const optionsProperty: INodeProperties = {
 	displayName: 'Options',
 	name: 'options',
@@ -25,6 +25,18 @@ export const optionsProperty: INodeProperties = {
 	displayOptions: { show: { operation: ['request'] } },
 	default: {},
 	options: [
+		{
+			displayName: 'Array Format in Query Parameters',
+			name: 'queryParameterArrays',
+			type: 'options',
+			displayOptions: { show: { '/sendQuery': [true] } },
+			options: [
+				{ name: 'No Brackets', value: 'repeat', description: 'E.g. foo=bar&foo=qux' },
+				{ name: 'Brackets Only', value: 'brackets', description: 'E.g. foo[]=bar&foo[]=qux' },
+				{ name: 'Brackets with Indices', value: 'indices', description: 'E.g. foo[0]=bar&foo[1]=qux' },
+			],
+			default: 'brackets',
+		},
 		{
 			displayName: 'Batching',
 			name: 'batching',
@@ -58,41 +70,6 @@ export const optionsProperty: INodeProperties = {
 			],
 		},
 		{
-			displayName: 'Array Format in Query Parameters',
-			name: 'queryParameterArrays',
-			type: 'options',
-			displayOptions: { show: { '/sendQuery': [true] } },
-			options: [
-				{ name: 'No Brackets', value: 'repeat', description: 'E.g. foo=bar&foo=qux' },
-				{ name: 'Brackets Only', value: 'brackets', description: 'E.g. foo[]=bar&foo[]=qux' },
-				{ name: 'Brackets with Indices', value: 'indices', description: 'E.g. foo[0]=bar&foo[1]=qux' },
-			],
-			default: 'brackets',
-		},
-		{
-			displayName: 'Allow HTTP/2',
-			name: 'allowHttp2',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to offer HTTP/2 to the server. Off by default: servers that ask for the client certificate per path (TLS renegotiation or post-handshake authentication) do not work over HTTP/2.',
-		},
-		{
-			displayName: 'Expiry Warning (Days)',
-			name: 'expiryWarningDays',
-			type: 'number',
-			typeOptions: { minValue: 0 },
-			default: 30,
-			description: 'When a certificate of the credential expires within this many days, the execution shows a warning with the date',
-		},
-		{
-			displayName: 'Ignore SSL Issues (Insecure)',
-			name: 'allowUnauthorizedCerts',
-			type: 'boolean',
-			noDataExpression: true,
-			default: false,
-			description: "Whether to accept a server certificate that cannot be verified. The client certificate is still presented. Every execution then shows a warning. Prefer adding the partner's CA to the credential.",
-		},
-		{
 			displayName: 'Lowercase Headers',
 			name: 'lowercaseHeaders',
 			type: 'boolean',
@@ -115,17 +92,7 @@ export const optionsProperty: INodeProperties = {
 			default: 64,
 			description: 'Largest JSON or text response to accept; it is held in memory. For bigger downloads use Response Format "File".',
 		},
-		tlsVersionOption('Maximum TLS Version', 'maxTlsVersion', 'TLSv1.3', 'Highest TLS version to offer. Choose 1.2 for servers that ask for the client certificate only for some paths and fail under TLS 1.3.'),
-		tlsVersionOption('Minimum TLS Version', 'minTlsVersion', 'TLSv1.2', 'Lowest TLS version to accept'),
 		paginationOption,
-		{
-			displayName: 'Pinned Public Keys',
-			name: 'pinnedPublicKeys',
-			type: 'string',
-			default: '',
-			placeholder: 'sha256//AbCd…=;sha256//EfGh…=',
-			description: "SHA-256 pins of the server's public key, in curl's sha256//base64 form, separated by semicolons. Every connection checks that the server's key is one of them. Certificate Info with a Server URL shows the current pin.",
-		},
 		{
 			displayName: 'Proxy',
 			name: 'proxy',
@@ -163,7 +130,7 @@ export const optionsProperty: INodeProperties = {
 							description: 'Max number of redirects to follow',
 						},
 						{
-							displayName: 'Allow Cross-Origin Redirects',
+							displayName: 'Allow Cross-Origin',
 							name: 'allowCrossOriginRedirects',
 							type: 'boolean',
 							displayOptions: { show: { followRedirects: [true] } },
@@ -229,20 +196,56 @@ export const optionsProperty: INodeProperties = {
 			],
 		},
 		{
-			displayName: 'Server Name (SNI)',
-			name: 'serverName',
-			type: 'string',
-			default: '',
-			placeholder: 'api.partner.example',
-			description: 'Host name to send in TLS SNI and to check the server certificate against, when the URL uses an IP address or another name (e.g. a load balancer)',
-		},
-		{
 			displayName: 'Timeout',
 			name: 'timeout',
 			type: 'number',
 			typeOptions: { minValue: 1 },
 			default: 10000,
 			description: 'Time in ms to wait for the server to send response headers (and then each part of the body) before aborting the request',
+		},
+		// TLS settings last, each named "TLS: …": n8n lists a collection's options in this order, and
+		// the prefix keeps them together and lets the dropdown's filter find them. Names (the paths
+		// options.<name> that workflows use) stay those of the HTTP Request node.
+		{
+			displayName: 'TLS: Allow HTTP/2',
+			name: 'allowHttp2',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to offer HTTP/2 to the server. Off by default: servers that ask for the client certificate per path (TLS renegotiation or post-handshake authentication) do not work over HTTP/2.',
+		},
+		{
+			displayName: 'TLS: Expiry Warning (Days)',
+			name: 'expiryWarningDays',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 30,
+			description: 'When a certificate of the credential expires within this many days, the execution shows a warning with the date',
+		},
+		{
+			displayName: 'TLS: Ignore SSL Issues (Insecure)',
+			name: 'allowUnauthorizedCerts',
+			type: 'boolean',
+			noDataExpression: true,
+			default: false,
+			description: "Whether to accept a server certificate that cannot be verified. The client certificate is still presented. Every execution then shows a warning. Prefer adding the partner's CA to the credential.",
+		},
+		tlsVersionOption('TLS: Maximum Version', 'maxTlsVersion', 'TLSv1.3', 'Highest TLS version to offer. Choose 1.2 for servers that ask for the client certificate only for some paths and fail under TLS 1.3.'),
+		tlsVersionOption('TLS: Minimum Version', 'minTlsVersion', 'TLSv1.2', 'Lowest TLS version to accept'),
+		{
+			displayName: 'TLS: Pinned Public Keys',
+			name: 'pinnedPublicKeys',
+			type: 'string',
+			default: '',
+			placeholder: 'sha256//AbCd…=;sha256//EfGh…=',
+			description: "SHA-256 pins of the server's public key, in curl's sha256//base64 form, separated by semicolons. Every connection checks that the server's key is one of them. Certificate Info with a Server URL shows the current pin.",
+		},
+		{
+			displayName: 'TLS: Server Name (SNI)',
+			name: 'serverName',
+			type: 'string',
+			default: '',
+			placeholder: 'api.partner.example',
+			description: 'Host name to send in TLS SNI and to check the server certificate against, when the URL uses an IP address or another name (e.g. a load balancer)',
 		},
 	],
 };

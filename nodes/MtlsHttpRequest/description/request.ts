@@ -55,7 +55,8 @@ export const operationProperty: INodeProperties = {
 			name: 'Certificate Info',
 			value: 'certificateInfo',
 			action: 'Report the certificates and their expiry',
-			description: "Make no request: output one item per certificate of the credential (and of the partner's server, when a URL is given) with its expiry, for monitoring",
+			// n8n's Operation dropdown shows about one line of description; the node's docs say the rest.
+			description: 'List the certificates and their expiry, with no request',
 		},
 	],
 	default: 'request',
