@@ -264,7 +264,8 @@ function markHandshakeInterrupted(error: Error): Error {
 	return Object.assign(new Error('The connection was closed during the TLS handshake', { cause: error }), { code: HANDSHAKE_INTERRUPTED });
 }
 
-const TLS_ALERT = /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_/;
+/** A TLS alert from the peer; OpenSSL 3.5 (Node 24) names the generic ones ERR_SSL_SSL/TLS_ALERT_…. */
+export const TLS_ALERT = /^ERR_SSL_(SSLV3|TLSV1|TLSV13|SSL\/TLS)_ALERT_/;
 
 /** Puts the server's TLS alert on `cause` of the socket error undici reports after it. */
 function keepTlsAlert(socket: tls.TLSSocket): tls.TLSSocket {

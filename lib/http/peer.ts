@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { checkServerIdentity, createSecureContext, DetailedPeerCertificate, SecureContext, TLSSocket } from 'node:tls';
 
 import { addCertificateAuthorities, TlsMaterial, TlsVersions } from '../tls/material';
-import { connectSecurely, publicKeyPin } from './agent';
+import { connectSecurely, publicKeyPin, TLS_ALERT } from './agent';
 import { checkUrl } from './egress';
 import { HANDSHAKE_INTERRUPTED, toTransportError } from './failures';
 import { preparePolicy, serverNameOf, TransportPolicy } from './policy';
@@ -28,9 +28,6 @@ export interface ChainProbeOptions extends TransportPolicy {
 	versions?: TlsVersions;
 	timeout?: number;
 }
-
-/** TLS alerts and mid-handshake closes: the server ended the handshake, as it does for a missing client certificate. */
-const REFUSED_IN_HANDSHAKE = /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_/;
 
 /**
  * Reads the certificate chain a server presents, over a connection made by the same transport
@@ -99,9 +96,10 @@ function trustContextOf(material: TlsMaterial, versions: TlsVersions = {}): Secu
 	return context;
 }
 
+/** A TLS alert or a close mid-handshake: how a server ends a handshake that brought no client certificate. */
 function refusedInHandshake(error: unknown): boolean {
 	const code = (error as { code?: unknown }).code;
-	return code === HANDSHAKE_INTERRUPTED || (typeof code === 'string' && REFUSED_IN_HANDSHAKE.test(code));
+	return code === HANDSHAKE_INTERRUPTED || (typeof code === 'string' && TLS_ALERT.test(code));
 }
 
 function chainOf(peer: DetailedPeerCertificate): X509Certificate[] {

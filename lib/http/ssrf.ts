@@ -53,7 +53,7 @@ export function createSsrfFilter(rules: SsrfRules, resolve: (hostname: string, f
 	const checkIp = (ip: string): Error | undefined => {
 		const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
 		if (allowedIps.check(ip, family) || !blockedIps.check(ip, family)) return undefined;
-		return new Error(`The IP address ${ip} is blocked by the SSRF protection`);
+		return new SsrfRefusal(`The IP address ${ip} is blocked by the SSRF protection`);
 	};
 	const resolveChecked = async (hostname: string, family?: number): Promise<LookupAddress[]> => {
 		const ip = unbracket(hostname);
@@ -63,7 +63,7 @@ export function createSsrfFilter(rules: SsrfRules, resolve: (hostname: string, f
 			return [{ address: ip, family: isIP(ip) }];
 		}
 		const allowed = allowedName(hostname);
-		if (!allowed && blockedName(hostname)) throw new Error(`The host name ${hostname} is blocked by the SSRF protection`);
+		if (!allowed && blockedName(hostname)) throw new SsrfRefusal(`The host name ${hostname} is blocked by the SSRF protection`);
 		const addresses = await resolve(hostname, family);
 		if (!allowed) {
 			for (const { address } of addresses) {
@@ -74,12 +74,20 @@ export function createSsrfFilter(rules: SsrfRules, resolve: (hostname: string, f
 		return addresses;
 	};
 	return {
+		// A refusal is a result; a failed lookup (ENOTFOUND, …) is thrown, as n8n does.
 		async validateUrl(url) {
+			let hostname: string;
 			try {
-				await resolveChecked(new URL(url).hostname);
+				hostname = new URL(url).hostname;
+			} catch {
+				return { ok: false, error: new SsrfRefusal(`Invalid URL: ${String(url)}`) };
+			}
+			try {
+				await resolveChecked(hostname);
 				return { ok: true };
 			} catch (error) {
-				return { ok: false, error: error as Error };
+				if (error instanceof SsrfRefusal) return { ok: false, error };
+				throw error;
 			}
 		},
 		validateConnectionHost(host) {
@@ -103,12 +111,20 @@ export function createSsrfFilter(rules: SsrfRules, resolve: (hostname: string, f
 				return;
 			}
 			if (allowedName(hostname)) return;
-			if (blockedName(hostname)) throw new Error(`The host name ${hostname} is blocked by the SSRF protection`);
+			if (blockedName(hostname)) throw new SsrfRefusal(`The host name ${hostname} is blocked by the SSRF protection`);
 			const ip = unbracket(hostname);
 			const refusal = isIP(ip) ? checkIp(ip) : undefined;
 			if (refusal) throw refusal;
 		},
 	};
+}
+
+/** A refusal by the rules: no `code`, unlike a failed lookup, so it reads as EGRESS_BLOCKED (lib/http/egress.ts). */
+class SsrfRefusal extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'SsrfRefusal';
+	}
 }
 
 /** As @n8n/config reads a setting: the variable, else the trimmed content of the file VAR_FILE names. */
