@@ -110,8 +110,10 @@ export interface SecureConnectOptions {
 
 /**
  * Opens a TLS connection to host:port the way the policy says: outbound rules on every address,
- * through the proxy when one applies, with the policy's server name. Resolves once the handshake
- * is done; pins are the caller's to check.
+ * through the proxy when one applies, with the policy's server name. The server is verified and
+ * matched against `pins` before the client certificate goes out (see checkBeforePresenting);
+ * resolves once the handshake is done. A resumed session shows no certificate: its pin is the
+ * caller's to check.
  */
 export async function connectSecurely(host: string, port: number, policy: ConnectionPolicy, options: SecureConnectOptions): Promise<tls.TLSSocket> {
 	const proxy = proxyFor(policy.proxy, host, port);
@@ -149,8 +151,9 @@ export async function connectSecurely(host: string, port: number, policy: Connec
  * that fails verification, the name check or the pins would still have learnt who we are. OpenSSL
  * asks for the certificate status (OCSP, requested for this) right after it received and verified
  * the server's certificate and before the client sends its own, under TLS 1.2 and 1.3; the result
- * read there drops such a server first. Node's own checks still run after the handshake, and a
- * resumed session, which shows no certificate, is checked there.
+ * read there drops such a server first. `_handle.verifyError()` is what Node's own check reads
+ * after the handshake; should a Node version lack it, that later check remains. A resumed session,
+ * which shows no certificate, is checked after the handshake too.
  */
 function checkBeforePresenting(socket: tls.TLSSocket, checkedName: string, verify: boolean, pins: string[]): Error | undefined {
 	// getPeerX509Certificate() this early leaves Node's later name check with an empty certificate.

@@ -38,8 +38,8 @@ export interface ChainProbeOptions extends TransportPolicy {
  * The client certificate is never presented to a server that is not verified: the first handshake
  * has none, and reads any chain. A server that requires a client certificate ends a TLS 1.2
  * handshake before it completes (under TLS 1.3 it completes first, then the server ends the
- * connection); only then is the handshake repeated with the certificate, with the server verified
- * before it is sent, whatever the policy says about unverified servers.
+ * connection); only then is the handshake repeated with the certificate, which goes out only once
+ * the server is verified and matches the pins, whatever the policy says about unverified servers.
  *
  * @throws TransportError when no TLS connection can be made, or the outbound rules forbid it
  */
@@ -56,7 +56,7 @@ export async function fetchServerChain(material: TlsMaterial, url: URL, options:
 			socket = await connectSecurely(host, port, policy, { secureContext: trustContextOf(material, options.versions), timeout, rejectUnauthorized: false });
 		} catch (error) {
 			if (!refusedInHandshake(error)) throw error;
-			socket = await connectSecurely(host, port, policy, { secureContext: material.secureContext, timeout, rejectUnauthorized: true });
+			socket = await connectSecurely(host, port, policy, { secureContext: material.secureContext, timeout, rejectUnauthorized: true, pins: policy.pins });
 			presented = true;
 		}
 	} catch (error) {
