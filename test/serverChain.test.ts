@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
 import { fetchServerChain } from '../lib/http/peer';
 import { resolveProxy } from '../lib/http/proxy';
 import { createSsrfFilter, DEFAULT_BLOCKED_IP_RANGES } from '../lib/http/ssrf';
 import { loadMaterial, TlsMaterial } from '../lib/tls/material';
+import { executeCertificateInfo } from '../nodes/MtlsHttpRequest/certificateInfo';
 import { startConnectProxy } from './fixtures/connectProxy';
 import { createStandardPki, Issued, StandardPki } from './fixtures/pki';
 import { MtlsServer, ServerOptions, startMtlsServer } from './fixtures/mtlsServer';
@@ -139,5 +142,41 @@ describe('reading the server chain', () => {
 		const chain = await fetchServerChain(material, new URL(server.origin), { pins: ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='] });
 		assert.equal(chain.pinMatches, false);
 		assert.equal((await fetchServerChain(material, new URL(server.origin))).pinMatches, undefined);
+	});
+	describe('the Certificate Info operation', () => {
+		/** Runs the operation for one item with these node parameters, the way n8n calls it. */
+		async function certificateInfo(parameters: Record<string, unknown>): Promise<IDataObject[]> {
+			const read = (name: string, fallback: unknown) => name.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], parameters) ?? fallback;
+			const ctx = {
+				getInputData: () => [{ json: {} }],
+				getNodeParameter: (name: string, _itemIndex: number, fallback: unknown) => read(name, fallback),
+				getCredentials: async () => ({ certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem }),
+				getNode: () => ({ id: 'info', name: 'Certificate Info', type: 'mtlsHttpRequest', typeVersion: 1, position: [0, 0], parameters }),
+				continueOnFail: () => false,
+				helpers: {},
+			} as unknown as IExecuteFunctions;
+			const [items] = await executeCertificateInfo(ctx);
+			return items.map(({ json }) => json).filter((json) => json.source === 'server');
+		}
+
+		test('its Options set the Server Name and the proxy of the server connection', async () => {
+			const { server, sightings } = await start(false, { keyPem: partnerOnly.keyPem, certPem: partnerOnly.certPem });
+			const proxy = await startConnectProxy();
+			try {
+				const url = `https://127.0.0.1:${server.port}/`;
+				const [leaf] = await certificateInfo({ operation: 'certificateInfo', serverUrl: url, options: { serverName: 'partner.example', proxy: proxy.url } });
+				assert.equal(leaf.trusted, true, String(leaf.trustError));
+				assert.equal(leaf.checkedName, 'partner.example');
+				assert.equal(leaf.clientCertificatePresented, false);
+				assert.deepEqual(proxy.targets, [`127.0.0.1:${server.port}`]);
+				assert.deepEqual((await sightings(1)).map(({ sni, clientCn }) => [sni, clientCn]), [['partner.example', null]]);
+			} finally {
+				await proxy.close();
+			}
+		});
+
+		test('an invalid Server Name is refused, naming the option', async () => {
+			await assert.rejects(certificateInfo({ operation: 'certificateInfo', serverUrl: 'https://127.0.0.1:1/', options: { serverName: 'https://x' } }), /Server Name/);
+		});
 	});
 });
