@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { MtlsHttpRequest } from '../nodes/MtlsHttpRequest/MtlsHttpRequest.node';
+import { startConnectProxy } from './fixtures/connectProxy';
 import { createStandardPki, encryptKey, StandardPki } from './fixtures/pki';
 import { MtlsServer, ServerOptions, startMtlsServer } from './fixtures/mtlsServer';
 
@@ -30,6 +31,25 @@ async function runTest(data: Record<string, string>): Promise<INodeCredentialTes
 	// The test method uses nothing of n8n's test context.
 	return credentialTest.call({} as ICredentialTestFunctions, credential);
 }
+
+/** Runs `body` with these environment variables set (undefined: unset), then restores them. */
+async function withEnv<T>(vars: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
+	const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+	const apply = (values: Record<string, string | undefined>) => {
+		for (const [name, value] of Object.entries(values)) {
+			if (value === undefined) delete process.env[name];
+			else process.env[name] = value;
+		}
+	};
+	apply(vars);
+	try {
+		return await body();
+	} finally {
+		apply(saved);
+	}
+}
+
+const NO_PROXY_ENV = { HTTPS_PROXY: undefined, https_proxy: undefined, ALL_PROXY: undefined, all_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
 
 describe('credential test', () => {
 	let pki: StandardPki;
@@ -105,6 +125,46 @@ describe('credential test', () => {
 		const result = await runTest(data({ testUrl: `${server.origin}/forbidden` }));
 		assert.equal(result.status, 'OK');
 		assert.match(result.message, /accepted the TLS handshake .* HTTP 403/);
+	});
+
+	describe('the instance\'s rules apply as to executions', () => {
+		test('with n8n\'s SSRF protection on, a Test URL on a private address is refused before any connection', async () => {
+			const server = await start();
+			const handshakes = server.handshakes();
+			for (const url of [`${server.origin}/`, `https://127.0.0.1:${server.port}/`, `https://[::ffff:7f00:1]:${server.port}/`]) {
+				const result = await withEnv({ ...NO_PROXY_ENV, N8N_SSRF_PROTECTION_ENABLED: 'true' }, () => runTest(data({ testUrl: url })));
+				assert.equal(result.status, 'Error', url);
+				assert.match(result.message, /not allowed by this n8n instance's outbound rules/, url);
+				assert.doesNotMatch(result.message, /HTTP \d{3}/, 'no status reveals what answers there');
+			}
+			await new Promise((resolve) => setTimeout(resolve, 50));
+			assert.equal(server.handshakes(), handshakes, 'the server saw no connection');
+		});
+
+		test('the rules come from n8n\'s own settings: an allowed host name passes', async () => {
+			const server = await start();
+			const env = { ...NO_PROXY_ENV, N8N_SSRF_PROTECTION_ENABLED: 'true', N8N_SSRF_ALLOWED_HOSTNAMES: 'localhost' };
+			const result = await withEnv(env, () => runTest(data({ testUrl: `${server.origin}/` })));
+			assert.equal(result.status, 'OK', result.message);
+			const off = await withEnv({ ...NO_PROXY_ENV, N8N_SSRF_PROTECTION_ENABLED: 'false' }, () => runTest(data({ testUrl: `${server.origin}/` })));
+			assert.equal(off.status, 'OK', off.message);
+		});
+
+		test('HTTPS_PROXY is used, the certificate going through the tunnel; NO_PROXY bypasses it', async () => {
+			const server = await start();
+			const proxy = await startConnectProxy();
+			try {
+				const result = await withEnv({ ...NO_PROXY_ENV, HTTPS_PROXY: proxy.url }, () => runTest(data({ testUrl: `${server.origin}/` })));
+				assert.equal(result.status, 'OK', result.message);
+				assert.deepEqual(proxy.targets, [`localhost:${server.port}`]);
+				assert.equal(server.requests.at(-1)?.peerSubject, 'client-ec.example');
+				const direct = await withEnv({ ...NO_PROXY_ENV, HTTPS_PROXY: proxy.url, NO_PROXY: 'localhost' }, () => runTest(data({ testUrl: `${server.origin}/` })));
+				assert.equal(direct.status, 'OK', direct.message);
+				assert.equal(proxy.targets.length, 1);
+			} finally {
+				await proxy.close();
+			}
+		});
 	});
 
 	test('an untrusted server certificate is reported with the CA field as the fix', async () => {

@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 
 import { AgentOptions, createAgent } from '../lib/http/agent';
 import { send } from '../lib/http/send';
 import { loadMaterial, TlsVersions } from '../lib/tls/material';
+import { SessionStore } from '../lib/tls/sessions';
 import { ParamReader, readSettings } from '../nodes/MtlsHttpRequest/parameters';
 import { createStandardPki, Issued, StandardPki } from './fixtures/pki';
 import { MtlsServer, ServerOptions, startMtlsServer } from './fixtures/mtlsServer';
@@ -34,7 +36,7 @@ describe('TLS controls', () => {
 		return server;
 	};
 
-	async function get(url: string, agentOptions: AgentOptions = {}, versions?: TlsVersions, caCertificates = pki.ca.certPem) {
+	async function get(url: string, agentOptions: AgentOptions = {}, versions?: TlsVersions, caCertificates: string = pki.ca.certPem) {
 		const material = loadMaterial({ certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates }, { versions });
 		const agent = createAgent(material, agentOptions);
 		try {
@@ -69,6 +71,54 @@ describe('TLS controls', () => {
 		});
 		assert.equal(server.requests.length, before, 'no request reaches a server whose key does not match');
 	});
+
+	// Node gives no peer certificate on a resumed session: the pin has to come from the session.
+	for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+		test(`pins hold across executions that resume the shared session (${version})`, async () => {
+			const server = await start({ minVersion: version, maxVersion: version });
+			const sessions = new SessionStore();
+			const pins = [pinOf(pki.server.certPem)];
+			const resumedBefore = server.resumed();
+			for (let execution = 0; execution < 6; execution++) {
+				assert.equal((await get(`${server.origin}/`, { pins, sessions })).peerSubject, 'client-ec.example', `execution ${execution + 1}`);
+			}
+			assert.ok(server.resumed() - resumedBefore >= 4, `sessions were resumed (${server.resumed() - resumedBefore} of 6)`);
+		});
+	}
+
+	test('a session made under one pin set is not offered under another', async () => {
+		const server = await start();
+		const sessions = new SessionStore();
+		const pin = pinOf(pki.server.certPem);
+		await get(`${server.origin}/`, { sessions });
+		const resumedBefore = server.resumed();
+		await assert.rejects(get(`${server.origin}/`, { sessions, pins: [pinOf(pki.clientEc.certPem)] }), { code: 'SERVER_PIN_MISMATCH' });
+		assert.equal((await get(`${server.origin}/`, { sessions, pins: [pin] })).peerSubject, 'client-ec.example');
+		assert.equal(server.resumed(), resumedBefore, 'the unpinned session was not resumed by the pinned connections');
+	});
+
+	/*
+	 * Node verifies the server after the handshake, when the client certificate has gone out; the
+	 * agent checks it in between, so a server that fails gets nothing of the client's identity.
+	 */
+	for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+		const cases: Array<[string, AgentOptions, string | undefined, string]> = [
+			['an untrusted server', {}, '', 'SERVER_CERT_UNTRUSTED'],
+			['a server with another name', { serverName: 'partner.example' }, undefined, 'SERVER_HOSTNAME_MISMATCH'],
+			['a server whose key is not pinned', { pins: ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='] }, undefined, 'SERVER_PIN_MISMATCH'],
+		];
+		for (const [name, options, caCertificates, code] of cases) {
+			test(`${name} never sees the client certificate (${version}): ${code}`, async () => {
+				const server = await start({ minVersion: version, maxVersion: version, rejectUnauthorized: false });
+				const seen = new Promise<string | null>((resolve) => {
+					server.server.once('secureConnection', (socket: TLSSocket) => resolve((socket.getPeerCertificate().subject?.CN as string | undefined) ?? null));
+					server.server.once('tlsClientError', () => resolve(null));
+				});
+				await assert.rejects(get(`${server.origin}/`, options, undefined, caCertificates), { code });
+				assert.equal(await seen, null);
+			});
+		}
+	}
 
 	test('Maximum TLS Version 1.2 against a TLS 1.3-only server fails clearly', async () => {
 		const server = await start({ minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' });

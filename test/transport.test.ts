@@ -145,6 +145,25 @@ describe('requests over mutual TLS', () => {
 			assert.equal(server.requests.length, 0);
 		});
 
+		test('a Host header changes the HTTP Host only: SNI and the name checked stay the URL\'s host', async () => {
+			const server = await startServer();
+			let sni: string | false | null | undefined;
+			server.server.on('secureConnection', (socket) => {
+				sni = socket.servername;
+			});
+			const response = await send(agentFor(materialEc), request(`https://localhost:${server.port}/`, { headers: { host: 'partner.example' } }));
+			assert.equal(seenIn(response).headers.host, 'partner.example');
+			assert.equal(sni, 'localhost');
+		});
+
+		// Needs lib/http/failures.ts to name the checked host (the `host` of Node's error), not the URL's.
+		test('with a Server Name, a mismatch names the name that was checked', { todo: 'failures.ts: name error.host' }, async () => {
+			const server = await startServer();
+			const error = await failure(send(agentFor(materialEc, { serverName: 'partner.example' }), request(`https://localhost:${server.port}/`)));
+			assert.equal(error.code, 'SERVER_HOSTNAME_MISMATCH');
+			assert.match(error.message, /not valid for the host name "partner\.example"/);
+		});
+
 		/*
 		 * A server that trusts another CA. Node's TLS server closes the connection without an alert:
 		 * under TLS 1.2 during the handshake, under TLS 1.3 after it (the client has finished and

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 
 import { RequestSpecError } from '../errors';
+import type { EgressFilter } from './egress';
 import { send } from './send';
 
 export interface ProbeResult {
@@ -17,17 +18,20 @@ const NGINX_CERT_PAGES = ['No required SSL certificate was sent', 'The SSL certi
  * One GET to the partner's URL to see whether its server takes the client certificate: a real
  * TLS handshake and request, with the answer put into plain words.
  *
+ * The dispatcher is built with the same transport policy as requests; `egress` is checked before
+ * the connection, as for requests.
+ *
  * @throws RequestSpecError for a URL that cannot be used
- * @throws TransportError when the connection or handshake fails
+ * @throws TransportError when the connection or handshake fails, or the outbound rules forbid it
  */
-export async function probe(dispatcher: Dispatcher, urlText: string): Promise<ProbeResult> {
+export async function probe(dispatcher: Dispatcher, urlText: string, egress?: EgressFilter): Promise<ProbeResult> {
 	let url: URL;
 	try {
 		url = new URL(urlText);
 	} catch (error) {
 		throw new RequestSpecError('URL_INVALID', 'The "Test URL" is not a valid URL', { field: 'testUrl', description: 'Enter a full https:// address of the partner API.', cause: error });
 	}
-	const response = await send(dispatcher, { method: 'GET', url, headers: { accept: '*/*' }, timeout: 15_000, redirect: { follow: false, max: 0, allowCrossOrigin: false } });
+	const response = await send(dispatcher, { method: 'GET', url, headers: { accept: '*/*' }, timeout: 15_000, redirect: { follow: false, max: 0, allowCrossOrigin: false }, egress });
 	const status = response.statusCode;
 	const body = response.body.subarray(0, 4096).toString('utf8');
 	const page = status === 400 ? NGINX_CERT_PAGES.find((text) => body.includes(text)) : undefined;

@@ -409,7 +409,7 @@ function buildSecureContext(contextKey: ContextKey, chain: X509Certificate[], ca
  * replace that store, and re-parsing ~140 default roots costs ~20 ms per credential; the native
  * context's addCACert copies the shared store once and adds ours, as Node does for `ca` itself.
  */
-function addCertificateAuthorities(context: tls.SecureContext, ca: X509Certificate[]): void {
+export function addCertificateAuthorities(context: tls.SecureContext, ca: X509Certificate[]): void {
 	const native = (context as { context?: { addCACert?: (pem: string) => void } }).context;
 	if (typeof native?.addCACert !== 'function') throw new Error('This Node.js version cannot add CA certificates to a TLS context');
 	// The copy Node makes holds the bundled roots only; what else its default store has goes in again.

@@ -9,8 +9,22 @@
  * second use into a full handshake anyway. Servers send several tickets per connection; a few are
  * kept per destination.
  */
+export interface StoredSession {
+	session: Buffer;
+	/**
+	 * The pin of the server key seen on the connection that made the session, once it matched the
+	 * pinned keys. A resumed handshake shows no server certificate, so this is what a resumption
+	 * checks against.
+	 */
+	pin?: string;
+}
+
+interface Entry extends StoredSession {
+	storedAt: number;
+}
+
 export class SessionStore {
-	private readonly sessions = new Map<string, Array<{ session: Buffer; storedAt: number }>>();
+	private readonly sessions = new Map<string, Entry[]>();
 
 	constructor(
 		private readonly maxKeys = 256,
@@ -19,21 +33,21 @@ export class SessionStore {
 	) {}
 
 	/** Takes a fresh session for the destination, if one is kept. */
-	get(key: string, now = Date.now()): Buffer | undefined {
+	get(key: string, now = Date.now()): StoredSession | undefined {
 		const queue = this.sessions.get(key);
 		while (queue?.length) {
-			const entry = queue.pop() as { session: Buffer; storedAt: number };
-			if (now - entry.storedAt <= this.maxAgeMs) return entry.session;
+			const { storedAt, ...stored } = queue.pop() as Entry;
+			if (now - storedAt <= this.maxAgeMs) return stored;
 		}
 		this.sessions.delete(key);
 		return undefined;
 	}
 
-	set(key: string, session: Buffer, now = Date.now()): void {
+	set(key: string, stored: StoredSession, now = Date.now()): void {
 		const queue = this.sessions.get(key) ?? [];
 		this.sessions.delete(key);
 		if (this.sessions.size >= this.maxKeys) this.sessions.delete(this.sessions.keys().next().value as string);
-		queue.push({ session, storedAt: now });
+		queue.push({ ...stored, storedAt: now });
 		if (queue.length > this.perKey) queue.shift();
 		this.sessions.set(key, queue);
 	}

@@ -1,15 +1,15 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
-import type { EgressFilter } from '../../lib/http/egress';
-import { fetchServerChain } from '../../lib/http/peer';
+import { ChainProbeOptions, fetchServerChain } from '../../lib/http/peer';
 import { sharedMaterials } from '../../lib/tls/cache';
 import { describeCertificate } from '../../lib/tls/inspect';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { loadCandidates, RotatingInput, selectMaterial } from '../../lib/tls/rotation';
 import { CA_FIELD_ROLE, certificatesOf, CREDENTIAL_TYPE, DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
 import { toErrorJson, toNodeError } from './errors';
-import { egressFilterOf } from './context';
+import { transportPolicyOf } from './context';
+import { itemParameters, readSettings } from './parameters';
 
 /**
  * The "Certificate Info" operation: no request, one item per certificate of the credential (and of
@@ -34,11 +34,12 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 	const now = new Date();
 	const threshold = ctx.getNodeParameter('expiryWarningDays', itemIndex, DEFAULT_EXPIRY_WARNING_DAYS) as number;
 	const serverUrl = String(ctx.getNodeParameter('serverUrl', itemIndex, '') ?? '').trim();
+	const probe = serverUrl ? probeOptionsOf(ctx, itemIndex) : undefined;
 	const input = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as RotatingInput;
-	const { current, next } = loadCandidates(input, sharedMaterials, now);
+	const { current, next } = loadCandidates(input, sharedMaterials, now, probe?.versions);
 	let active: TlsMaterial | undefined;
 	try {
-		active = selectMaterial(input, sharedMaterials, now).material;
+		active = selectMaterial(input, sharedMaterials, now, probe?.versions).material;
 	} catch {
 		// Neither certificate is valid now: still report both, with expired/daysUntilExpiry saying why.
 		active = undefined;
@@ -58,11 +59,22 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 		...(next ? bundleRows(next, 'nextCertificateBundle') : []),
 		...caRows,
 	];
-	if (serverUrl) rows.push(...(await describeServer(active ?? current, serverUrl, threshold, now, egressFilterOf(ctx))));
+	if (probe) rows.push(...(await describeServer(active ?? current, serverUrl, threshold, now, probe)));
 	return rows;
 }
 
-async function describeServer(material: TlsMaterial, urlText: string, threshold: number, now: Date, egress?: EgressFilter): Promise<IDataObject[]> {
+/**
+ * The server is reached as a request would reach it: the instance's outbound rules, the proxy, the
+ * Server Name and TLS versions of the options. Pins are reported, not enforced.
+ *
+ * @throws RequestSpecError for an option that cannot be used
+ */
+function probeOptionsOf(ctx: IExecuteFunctions, itemIndex: number): ChainProbeOptions {
+	const settings = readSettings(itemParameters(ctx, itemIndex), 1);
+	return { ...transportPolicyOf(ctx, settings), versions: settings.tls.versions };
+}
+
+async function describeServer(material: TlsMaterial, urlText: string, threshold: number, now: Date, probe: ChainProbeOptions): Promise<IDataObject[]> {
 	let url: URL;
 	try {
 		url = new URL(urlText);
@@ -72,12 +84,19 @@ async function describeServer(material: TlsMaterial, urlText: string, threshold:
 	if (url.protocol !== 'https:') {
 		throw new RequestSpecError('URL_NOT_HTTPS', 'The "Server URL" must start with https://', { field: 'serverUrl', description: `Use https://${url.host}${url.pathname}.` });
 	}
-	const chain = await fetchServerChain(material, url, undefined, egress);
+	const chain = await fetchServerChain(material, url, probe);
 	return chain.certificates.map((certificate, index) => toRow(describeCertificate(certificate, now), threshold, {
 		source: 'server',
 		role: index === 0 ? 'server certificate' : 'server chain certificate',
 		isLeaf: index === 0,
-		server: { host: url.host, trusted: chain.trusted, trustError: chain.trustError ?? null },
+		server: {
+			host: url.host,
+			checkedName: chain.checkedName,
+			trusted: chain.trusted,
+			trustError: chain.trustError ?? null,
+			clientCertificatePresented: chain.clientCertificatePresented,
+			pinMatches: index === 0 ? chain.pinMatches ?? null : null,
+		},
 	}));
 }
 
@@ -87,7 +106,7 @@ interface RowContext {
 	isLeaf: boolean;
 	/** Presented (bundle) or relied on (CA field) by connections made now; null for the server's certificates. */
 	inUse?: boolean;
-	server?: { host: string; trusted: boolean; trustError: string | null };
+	server?: { host: string; checkedName: string | null; trusted: boolean; trustError: string | null; clientCertificatePresented: boolean; pinMatches: boolean | null };
 	/** The bundle's warnings (weak key encryption, missing clientAuth…), on its client certificate's row. */
 	warnings?: string[] | null;
 }
@@ -116,8 +135,11 @@ function toRow(facts: ReturnType<typeof describeCertificate>, threshold: number,
 		subjectAltNames: facts.subjectAltNames,
 		extendedKeyUsage: facts.extendedKeyUsage,
 		server: context.server?.host ?? null,
+		checkedName: context.server?.checkedName ?? null,
 		trusted: context.server?.trusted ?? null,
 		trustError: context.server?.trustError ?? null,
+		clientCertificatePresented: context.server?.clientCertificatePresented ?? null,
+		pinMatches: context.server?.pinMatches ?? null,
 		warnings: context.warnings ?? null,
 	};
 }

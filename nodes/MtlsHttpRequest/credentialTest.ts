@@ -1,9 +1,12 @@
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
+import { RequestSpecError } from '../../lib/errors';
 import { createAgent } from '../../lib/http/agent';
 import { probe } from '../../lib/http/probe';
 import { sharedMaterials } from '../../lib/tls/cache';
 import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation';
+import type { TransportPolicy } from '../../lib/http/policy';
+import { credentialTestPolicy } from './context';
 import { failedMessage, passedMessage, rejectedMessage } from './testMessages';
 
 interface CredentialData extends RotatingInput {
@@ -12,7 +15,8 @@ interface CredentialData extends RotatingInput {
 
 /**
  * n8n's "Test" button: checks the material the way every execution does and says what it holds;
- * with a Test URL, also shakes hands with the partner's server and says whether it took the certificate.
+ * with a Test URL, also shakes hands with the partner's server and says whether it took the
+ * certificate, connecting under the instance's outbound rules and proxy like an execution.
  */
 export async function mtlsCertificateTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 	const data = (credential.data ?? {}) as unknown as CredentialData;
@@ -24,9 +28,16 @@ export async function mtlsCertificateTest(this: ICredentialTestFunctions, creden
 	}
 	const material = selection.material;
 	if (!data.testUrl?.trim()) return { status: 'OK', message: passedMessage(selection) };
-	const agent = createAgent(material, { connectionsPerOrigin: 1 });
+	let policy: TransportPolicy;
 	try {
-		const result = await probe(agent, data.testUrl.trim());
+		policy = credentialTestPolicy();
+	} catch (error) {
+		const invalid = new RequestSpecError('PROXY_INVALID', 'The HTTPS_PROXY environment variable is not a valid URL', { description: 'Ask the administrator to fix it.', cause: error });
+		return { status: 'Error', message: failedMessage(invalid, selection) };
+	}
+	const agent = createAgent(material, { ...policy, connectionsPerOrigin: 1 });
+	try {
+		const result = await probe(agent, data.testUrl.trim(), policy.egress);
 		if (!result.accepted) return { status: 'Error', message: rejectedMessage(selection, result) };
 		return { status: 'OK', message: passedMessage(selection, result) };
 	} catch (error) {

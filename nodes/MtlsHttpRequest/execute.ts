@@ -7,7 +7,7 @@ import { toTransportError } from '../../lib/http/failures';
 import { HttpRequest, limitSize, open, readBody } from '../../lib/http/send';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { sharedSessions } from '../../lib/tls/sessions';
-import { addHints, egressFilterOf } from './context';
+import { addHints, transportPolicyOf } from './context';
 import { credentialNotices, loadCredential } from './credential';
 import { HttpStatusError, toErrorJson, toNodeError } from './errors';
 import { BinaryReader, itemParameters, rawPagination, readRequest, readSettings, ExecutionSettings } from './parameters';
@@ -44,17 +44,9 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	if (settings.tls.allowUnauthorized) {
 		addHints(ctx, ['"Ignore SSL Issues (Insecure)" is on: the server\'s certificate is not verified, so the client certificate may be presented to an impostor. Add the partner\'s CA to the credential instead.']);
 	}
-	const egress = egressFilterOf(ctx);
-	const agent = createAgent(material, {
-		egress,
-		proxy: settings.proxy,
-		connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN,
-		sessions: sharedSessions,
-		serverName: settings.tls.serverName,
-		allowUnauthorized: settings.tls.allowUnauthorized,
-		pins: settings.tls.pins,
-		allowH2: settings.tls.allowH2,
-	});
+	const policy = transportPolicyOf(ctx, settings);
+	const egress = policy.egress;
+	const agent = createAgent(material, { ...policy, connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN, sessions: sharedSessions, allowH2: settings.tls.allowH2 });
 	const results: ItemResult[] = new Array(items.length);
 	try {
 		const template = await requestTemplate(ctx);

@@ -343,10 +343,11 @@ test('Certificate Info with a Server URL: the partner server is reported as trus
 	assert.equal(servers.serverInfo.requests.length, 0, 'no HTTP request after the handshake');
 });
 
-test('Certificate Info with a Server URL: the server completes the handshake with the client certificate', TIMEOUT, async () => {
+test('Certificate Info with a Server URL: the server is read without the client certificate', TIMEOUT, async () => {
 	await runAll();
-	assert.deepEqual(infoClientErrors, [], 'the server logged no aborted handshake');
-	assert.equal(servers.serverInfo.handshakes(), 1);
+	// The server requires a certificate: under TLS 1.3 the node's handshake completes, then the server ends it.
+	assert.deepEqual(infoClientErrors, ['ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE'], 'the server got no client certificate');
+	assert.equal(servers.serverInfo.handshakes(), 0);
 });
 
 test('no workflow of the batch prints a key, passphrase or PEM', TIMEOUT, async () => {

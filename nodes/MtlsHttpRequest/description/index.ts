@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { optionsProperty } from './options';
+import { certificateInfoOptionsProperty, optionsProperty } from './options';
 import { certificateInfoProperties, operationProperty, requestProperties } from './request';
 
-export const properties: INodeProperties[] = [operationProperty, ...requestProperties, optionsProperty, ...certificateInfoProperties];
+export const properties: INodeProperties[] = [operationProperty, ...requestProperties, optionsProperty, ...certificateInfoProperties, certificateInfoOptionsProperty];

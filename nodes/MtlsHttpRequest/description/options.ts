@@ -249,3 +249,12 @@ export const optionsProperty: INodeProperties = {
 		},
 	],
 };
+
+/** Options of Certificate Info's server connection: it is made as a request's would be. */
+const CONNECTION_OPTIONS = ['maxTlsVersion', 'minTlsVersion', 'pinnedPublicKeys', 'proxy', 'serverName'];
+
+export const certificateInfoOptionsProperty: INodeProperties = {
+	...optionsProperty,
+	displayOptions: { show: { operation: ['certificateInfo'] } },
+	options: optionsProperty.options?.filter((option) => CONNECTION_OPTIONS.includes(option.name)),
+};
