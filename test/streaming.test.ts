@@ -54,7 +54,7 @@ describe('request and response bodies', () => {
 			};
 			write();
 		});
-		for (const path of ['/files/100%.pdf', '/files/r%E9sum%E9.pdf']) {
+		for (const path of ['/files/100%.pdf', '/files/r%E9sum%E9.pdf', '/files/statement.pdf']) {
 			server.route(path, (_req, res) => res.writeHead(200, { 'content-type': 'application/pdf' }).end(Buffer.alloc(MB, 1)));
 		}
 		server.route('/multipart', async (req, res, seen) => {
@@ -170,7 +170,7 @@ describe('request and response bodies', () => {
 
 		test('the binary data store fails: the body is destroyed and close() completes', async () => {
 			const own = createAgent(loadMaterial({ certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem }));
-			const response = await open(own, request('/files/100%.pdf'));
+			const response = await open(own, request('/files/statement.pdf'));
 			await assert.rejects(toBinaryItem(store(new Error('no space left on device')), response, limitSize(response, 10 * MB), settings, 0), /no space left/);
 			assert.equal(await closes(own), 'closed');
 		});
