@@ -7,6 +7,7 @@ import { createAgent } from '../lib/http/agent';
 import { resolveProxy, proxyFor } from '../lib/http/proxy';
 import { send } from '../lib/http/send';
 import { loadMaterial, TlsMaterial } from '../lib/tls/material';
+import { ParamReader, readSettings } from '../nodes/MtlsHttpRequest/parameters';
 import { ConnectProxy, startConnectProxy } from './fixtures/connectProxy';
 import { createStandardPki, StandardPki } from './fixtures/pki';
 import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
@@ -90,6 +91,11 @@ describe('proxy', () => {
 			});
 		}
 		assert.equal(proxy.targets.length, 0);
+	});
+
+	test('through the node\'s "Proxy" option the execution fails at once with that code, not a wrapped PROXY_INVALID', () => {
+		const param = (<T>(name: string, fallback?: T) => (name === 'options.proxy' ? 'http://svc:50%off@proxy.example:3128' : fallback)) as ParamReader;
+		assert.throws(() => readSettings(param, 1), { code: 'PROXY_CREDENTIALS_INVALID', field: 'options.proxy' });
 	});
 
 	test('the same URL handed straight to the Agent fails the request with that code; nothing throws in a socket listener', async () => {
