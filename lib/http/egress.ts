@@ -80,7 +80,10 @@ export function secureLookupOf(filter: EgressFilter | undefined): LookupFunction
 	const lookup = filter.createSecureLookup();
 	return (hostname, options, callback) =>
 		lookup(hostname, options, (error, address, family) => {
-			if (error) return callback(typeof error.code !== 'string' ? (blocked(hostname, error) as NodeJS.ErrnoException) : error, address, family);
+			if (error) {
+				callback(typeof error.code !== 'string' ? (blocked(hostname, error) as NodeJS.ErrnoException) : error, address, family);
+				return;
+			}
 			const addresses = Array.isArray(address) ? (address as LookupAddress[]).map((entry) => entry.address) : [address];
 			if (addresses.some(isUnspecified)) return callback(unspecified(hostname) as NodeJS.ErrnoException, '', 0);
 			callback(null, address, family);

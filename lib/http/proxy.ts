@@ -44,9 +44,11 @@ export function proxyAuthorization(proxy: URL, source = 'the proxy URL'): string
 		try {
 			return decodeURIComponent(text);
 		} catch (error) {
-			throw new RequestSpecError('PROXY_CREDENTIALS_INVALID', `The proxy ${part} in ${source} has a "%" that is not followed by two hex digits of a UTF-8 character`, {
+			const message = `The proxy ${part} in ${source} has a "%" that is not followed by two hex digits of a UTF-8 character`;
+			throw new RequestSpecError('PROXY_CREDENTIALS_INVALID', message, {
 				field: 'options.proxy',
-				description: 'User name and password in a proxy URL are percent-encoded: write a literal "%" as %25 (e.g. 50%25off), and also encode @ : / # ? as %40 %3A %2F %23 %3F.',
+				description: 'User name and password in a proxy URL are percent-encoded: write a literal "%" as %25 (e.g. 50%25off), ' +
+					'and also encode @ : / # ? as %40 %3A %2F %23 %3F.',
 				cause: error,
 			});
 		}
@@ -96,6 +98,7 @@ export function openTunnel(proxy: URL, host: string, port: number, options: Tunn
 	} catch (error) {
 		return Promise.reject(error);
 	}
+	const shown = displayProxy(proxy);
 	return new Promise((resolve, reject) => {
 		const proxyPort = Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80);
 		const proxyHost = proxy.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -104,9 +107,9 @@ export function openTunnel(proxy: URL, host: string, port: number, options: Tunn
 			: connectTcp({ host: proxyHost, port: proxyPort, lookup: options.lookup });
 		const fail = (error: Error) => {
 			socket.destroy();
-			reject(Object.assign(error, { proxy: displayProxy(proxy) }));
+			reject(Object.assign(error, { proxy: shown }));
 		};
-		socket.setTimeout(options.timeout, () => fail(Object.assign(new Error(`The proxy ${displayProxy(proxy)} did not answer in time`), { code: 'UND_ERR_CONNECT_TIMEOUT' })));
+		socket.setTimeout(options.timeout, () => fail(Object.assign(new Error(`The proxy ${shown} did not answer in time`), { code: 'UND_ERR_CONNECT_TIMEOUT' })));
 		socket.once('error', fail);
 		socket.once(proxy.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
 			const target = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
@@ -118,14 +121,14 @@ export function openTunnel(proxy: URL, host: string, port: number, options: Tunn
 			head = Buffer.concat([head, chunk]);
 			const end = head.indexOf('\r\n\r\n');
 			if (end < 0) {
-				if (head.length > 16 * 1024) fail(new ProxyTunnelError(PROXY_REFUSED, 'The proxy sent an oversized answer to CONNECT', displayProxy(proxy)));
+				if (head.length > 16 * 1024) fail(new ProxyTunnelError(PROXY_REFUSED, 'The proxy sent an oversized answer to CONNECT', shown));
 				return;
 			}
 			socket.off('data', onData);
 			const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head.subarray(0, end).toString('latin1'))?.[1] ?? 0);
 			if (status !== 200) {
 				const code = status === 407 ? PROXY_AUTH_REQUIRED : PROXY_REFUSED;
-				fail(new ProxyTunnelError(code, `The proxy answered CONNECT with status ${status || 'unknown'}`, displayProxy(proxy), status));
+				fail(new ProxyTunnelError(code, `The proxy answered CONNECT with status ${status || 'unknown'}`, shown, status));
 				return;
 			}
 			socket.setTimeout(0);

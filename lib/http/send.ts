@@ -227,8 +227,10 @@ function redirectTarget(location: string, response: StreamedResponse): URL {
 		return new URL(location, response.url);
 	} catch (error) {
 		// The value is not shown: a broken URL cannot be stripped of a password it may carry.
-		throw new TransportError('REDIRECT_LOCATION_INVALID', `The server at ${response.url.host} redirected (HTTP ${response.statusCode}) to a "Location" that is not a valid URL; it was not followed`, {
-			description: 'The partner\'s server sent a malformed redirect. Ask the partner for the right address, or turn off "Follow Redirects" to receive the redirect response itself, Location header included.',
+		const message = `The server at ${response.url.host} redirected (HTTP ${response.statusCode}) to a "Location" that is not a valid URL; it was not followed`;
+		throw new TransportError('REDIRECT_LOCATION_INVALID', message, {
+			description: 'The partner\'s server sent a malformed redirect. Ask the partner for the right address, ' +
+				'or turn off "Follow Redirects" to receive the redirect response itself, Location header included.',
 			cause: error,
 		});
 	}
@@ -254,10 +256,12 @@ function checkHeaders(headers: Record<string, string>): void {
 		}
 		const text = String(value);
 		if (FIELD_VALUE.test(text)) continue;
-		const what = /[\r\n]/.test(text) ? 'a line break (CR or LF)' : /[\x00-\x1f\x7f]/.test(text) ? 'a control character' : 'a character outside ISO-8859-1';
+		const what = /[\r\n]/.test(text) ? 'a line break (CR or LF)' : /[\x00-\x1f\x7f]/.test(text) ? 'a control character'
+			: 'a character outside ISO-8859-1';
 		throw new RequestSpecError('HEADER_VALUE_INVALID', `The value of the header "${name}" contains ${what}; it was not sent`, {
 			field: 'headerParameters',
-			description: 'A header value is one line of printable characters. Remove line breaks (often a trailing newline from an expression or a pagination value); percent-encode or Base64 other characters if the partner expects them.',
+			description: 'A header value is one line of printable characters. Remove line breaks (often a trailing newline from an ' +
+				'expression or a pagination value); percent-encode or Base64 other characters if the partner expects them.',
 		});
 	}
 }
