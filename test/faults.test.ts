@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
-import type { LookupFunction } from 'node:net';
+import { AddressInfo, createServer as createTcpServer, type LookupFunction } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -19,6 +19,7 @@ import { loadMaterial, TlsMaterial } from '../lib/tls/material';
 import { HandshakeFault, respond, ScriptedServer, startHandshakeFaultServer, startOldTlsServer, startScriptedServer, Script } from './fixtures/faultServers';
 import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
 import { createStandardPki, StandardPki } from './fixtures/pki';
+import { n8nEgressFilter } from './fixtures/n8nEgress';
 import { closedPort, PlainServer, startHttpServer, startOpensslServer, startSilentServer } from './fixtures/servers';
 
 const MB = 1024 * 1024;
@@ -100,6 +101,21 @@ function blockingFilter(blocked: { host?: string; address?: string }, calls: str
 			if (hostname === blocked.host || hostname === blocked.address) throw refuse(hostname);
 		},
 	};
+}
+
+/** A TCP server on ::1 that counts connections and closes them; undefined without IPv6. */
+async function startIpv6Server(): Promise<PlainServer | undefined> {
+	let connections = 0;
+	const server = createTcpServer((socket) => {
+		connections++;
+		socket.destroy();
+	});
+	const port = await new Promise<number | undefined>((resolve) => {
+		server.once('error', () => resolve(undefined));
+		server.listen(0, '::1', () => resolve((server.address() as AddressInfo).port));
+	});
+	if (port === undefined) return undefined;
+	return { port, origin: `https://[::1]:${port}`, connections: () => connections, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 describe('the fault table', () => {
@@ -415,6 +431,70 @@ describe('the fault table', () => {
 			const response = await send(agentFor({ egress }), request(`${server.origin}/`, { egress }));
 			assert.equal(response.statusCode, 200);
 			assert.ok(calls.includes('validateUrl localhost') && calls.includes('lookup localhost'), calls.join(', '));
+		});
+	});
+
+	describe("n8n 2.40.7's outbound rules with their default ranges", () => {
+		test('a host name that does not resolve keeps HOST_NOT_FOUND (n8n\'s validateUrl rejects with the DNS error)', async () => {
+			const egress = n8nEgressFilter();
+			const error = await failure(send(agentFor({ egress }), request('https://nonexistent.invalid/api', { egress })));
+			assertFault(error, 'HOST_NOT_FOUND', '"nonexistent.invalid"');
+		});
+
+		test('https://[::]:port/ reaches ::1 without the rules; with them it is refused before any connection', async (context) => {
+			const server = await startIpv6Server();
+			if (!server) return context.skip('no IPv6 loopback here');
+			track(server);
+			const direct = await failure(send(agentFor(), request(`https://[::]:${server.port}/`)));
+			assert.notEqual(direct.code, 'EGRESS_BLOCKED');
+			assert.equal(server.connections(), 1, '"::" is this machine');
+			const egress = n8nEgressFilter();
+			const error = await failure(send(agentFor({ egress }), request(`https://[::]:${server.port}/`, { egress })));
+			assertFault(error, 'EGRESS_BLOCKED', `[::]:${server.port}`);
+			assert.equal(server.connections(), 1, 'no second connection');
+		});
+
+		test('a host name that resolves to "::" is refused at the lookup', async (context) => {
+			const server = await startIpv6Server();
+			if (!server) return context.skip('no IPv6 loopback here');
+			track(server);
+			const egress = n8nEgressFilter({ resolve: async () => [{ address: '::', family: 6 }] });
+			const error = await failure(send(agentFor({ egress }), request(`https://unspecified.example:${server.port}/`, { egress })));
+			assertFault(error, 'EGRESS_BLOCKED', 'unspecified.example');
+			assert.equal(server.connections(), 0);
+		});
+
+		test('0.0.0.0 is refused too (n8n\'s ranges hold it; refused here whatever the ranges say)', async () => {
+			const egress = n8nEgressFilter({ allowed: ['0.0.0.0'] });
+			const error = await failure(send(agentFor({ egress }), request('https://0.0.0.0:1/', { egress })));
+			assertFault(error, 'EGRESS_BLOCKED', '0.0.0.0');
+		});
+	});
+
+	describe('odd but legal answers and input', () => {
+		test('a redirect to a Location that is no URL: REDIRECT_LOCATION_INVALID, not "Invalid URL"', async () => {
+			const server = await scripted((_exchange, socket) => respond(socket, 302, '', { location: 'https://[api.partner.example/next' }));
+			const error = await failure(send(agentFor(), request(`${server.origin}/start`)));
+			assertFault(error, 'REDIRECT_LOCATION_INVALID', `localhost:${server.port}`);
+			assert.match(error.message, /HTTP 302/);
+		});
+
+		test('a line break in a header value: HEADER_VALUE_INVALID naming the header, nothing sent', async () => {
+			const server = await scripted((_exchange, socket) => respond(socket, 200));
+			await assert.rejects(send(agentFor(), request(`${server.origin}/`, { headers: { 'x-page-token': 'abc\r\nx-injected: 1' } })), (error: MtlsError) => {
+				assert.equal(error.code, 'HEADER_VALUE_INVALID');
+				assert.match(error.message, /"x-page-token" contains a line break/);
+				return true;
+			});
+			await assert.rejects(send(agentFor(), request(`${server.origin}/`, { headers: { 'x-amount': '10 €' } })), { code: 'HEADER_VALUE_INVALID', message: /"x-amount" contains a character outside ISO-8859-1/ });
+			assert.equal(server.handshakes(), 0);
+		});
+
+		test('a header undici will not send (Transfer-Encoding): REQUEST_INVALID naming it', async () => {
+			const server = await scripted((_exchange, socket) => respond(socket, 200));
+			const error = await failure(send(agentFor(), request(`${server.origin}/`, { method: 'POST', body: '{}', headers: { 'transfer-encoding': 'chunked' } })));
+			assertFault(error, 'REQUEST_INVALID', /invalid transfer-encoding header/);
+			assert.equal(server.exchanges.length, 0);
 		});
 	});
 

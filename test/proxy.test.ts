@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import type { MtlsError } from '../lib/errors';
 import { createAgent } from '../lib/http/agent';
 import { resolveProxy, proxyFor } from '../lib/http/proxy';
 import { send } from '../lib/http/send';
 import { loadMaterial, TlsMaterial } from '../lib/tls/material';
+import { ParamReader, readSettings } from '../nodes/MtlsHttpRequest/parameters';
 import { ConnectProxy, startConnectProxy } from './fixtures/connectProxy';
 import { createStandardPki, StandardPki } from './fixtures/pki';
 import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
@@ -68,6 +70,48 @@ describe('proxy', () => {
 			assert.ok(!error.message.includes('wrong'));
 			return true;
 		});
+	});
+
+	test('percent-encoded credentials are decoded once: %25 is "%", %C3%A4 is "ä"', async () => {
+		const proxy = await startProxy('svc:50%25off%20p%C3%A4ss');
+		assert.equal((await get(proxy.url)).peerSubject, 'client-ec.example');
+		assert.deepEqual(proxy.authorizations, [`Basic ${Buffer.from('svc:50%off päss').toString('base64')}`]);
+	});
+
+	test('a bare "%" in the proxy password: PROXY_CREDENTIALS_INVALID before any connection, password not shown', async () => {
+		const proxy = await startProxy();
+		const url = proxy.url.replace('http://', 'http://svc:50%off@');
+		for (const resolve of [() => resolveProxy(url), () => resolveProxy(undefined, { HTTPS_PROXY: url })]) {
+			assert.throws(resolve, (error: MtlsError) => {
+				assert.equal(error.code, 'PROXY_CREDENTIALS_INVALID');
+				assert.match(error.message, /The proxy password in (the "Proxy" option|HTTPS_PROXY) has a "%"/);
+				assert.match(error.description ?? '', /%25/);
+				assert.ok(!`${error.message} ${error.description}`.includes('50%off'));
+				return true;
+			});
+		}
+		assert.equal(proxy.targets.length, 0);
+	});
+
+	test('through the node\'s "Proxy" option the execution fails at once with that code, not a wrapped PROXY_INVALID', () => {
+		const param = (<T>(name: string, fallback?: T) => (name === 'options.proxy' ? 'http://svc:50%off@proxy.example:3128' : fallback)) as ParamReader;
+		assert.throws(() => readSettings(param, 1), { code: 'PROXY_CREDENTIALS_INVALID', field: 'options.proxy' });
+	});
+
+	test('the same URL handed straight to the Agent fails the request with that code; nothing throws in a socket listener', async () => {
+		const proxy = await startProxy();
+		const uncaught: unknown[] = [];
+		const record = (error: unknown) => uncaught.push(error);
+		process.on('uncaughtException', record);
+		const agent = createAgent(material, { proxy: { url: new URL(proxy.url.replace('http://', 'http://svc:50%off@')), noProxy: [] } });
+		try {
+			await assert.rejects(send(agent, { method: 'GET', url: new URL(`${server.origin}/through`), headers: {}, redirect: { follow: false, max: 0, allowCrossOrigin: false } }), { code: 'PROXY_CREDENTIALS_INVALID' });
+		} finally {
+			await agent.close();
+			process.off('uncaughtException', record);
+		}
+		assert.deepEqual(uncaught, []);
+		assert.equal(proxy.targets.length, 0, 'the proxy was never asked');
 	});
 
 	test('HTTPS_PROXY from the environment is used, and NO_PROXY bypasses it', async () => {

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { RequestSpecError } from '../lib/errors';
 import type { HttpResponse } from '../lib/http/send';
 import type { ResponseSettings } from '../nodes/MtlsHttpRequest/parameters';
-import { chooseFormat, fileNameOf, mimeTypeOf, toItems } from '../nodes/MtlsHttpRequest/response';
+import { chooseFormat, decodePathSegment, fileNameOf, mimeTypeOf, toItems } from '../nodes/MtlsHttpRequest/response';
 
 function response(body: string | Buffer, contentType?: string, statusCode = 200): HttpResponse {
 	return {
@@ -77,5 +77,18 @@ describe('format detection and file names', () => {
 		assert.equal(fileNameOf(headers('application/pdf', 'attachment; filename="statement.pdf"')), 'statement.pdf');
 		assert.equal(fileNameOf(headers('application/pdf')), '2026-11.pdf');
 		assert.equal(mimeTypeOf(headers('application/pdf; name=x')), 'application/pdf');
+	});
+
+	test('a file name from the URL path never throws: bare "%", ISO-8859-1 and UTF-8 percent-encoding', () => {
+		const rows: Array<[string, string]> = [
+			['/files/100%.pdf', '100%.pdf'],
+			['/files/r%E9sum%E9.pdf', 'résumé.pdf'],
+			['/files/Kontoauszug%20M%C3%A4rz.pdf', 'Kontoauszug März.pdf'],
+			['/files/caf%C3%A9%20100%.pdf', 'café 100%.pdf'],
+			['/files/%E9t%C3%A9.pdf', 'été.pdf'],
+			['/files/50%2.pdf', '50%2.pdf'],
+		];
+		for (const [path, name] of rows) assert.equal(fileNameOf({ headers: {}, url: new URL(`https://api.partner.example${path}`) }), name, path);
+		assert.equal(decodePathSegment('%'), '%');
 	});
 });

@@ -1,7 +1,8 @@
 /** Bodies both ways: multipart uploads, compressed and large responses, streamed not buffered. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import type { IExecuteFunctions } from 'n8n-workflow';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pipeline } from 'node:stream/promises';
@@ -10,10 +11,13 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { createAgent } from '../lib/http/agent';
 import { HttpRequest, limitSize, open, readBody, send } from '../lib/http/send';
 import { loadMaterial } from '../lib/tls/material';
+import { toBinaryItem } from '../nodes/MtlsHttpRequest/response';
 import { createStandardPki, StandardPki } from './fixtures/pki';
 import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
 
 const MB = 1024 * 1024;
+
+type BinaryHelpers = Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'>;
 
 describe('request and response bodies', () => {
 	let pki: StandardPki;
@@ -50,6 +54,9 @@ describe('request and response bodies', () => {
 			};
 			write();
 		});
+		for (const path of ['/files/100%.pdf', '/files/r%E9sum%E9.pdf', '/files/statement.pdf']) {
+			server.route(path, (_req, res) => res.writeHead(200, { 'content-type': 'application/pdf' }).end(Buffer.alloc(MB, 1)));
+		}
 		server.route('/multipart', async (req, res, seen) => {
 			const form = await new Response(seen.body, { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
 			const file = form.get('file') as File;
@@ -121,6 +128,52 @@ describe('request and response bodies', () => {
 	test('a streamed file over its cap fails with RESPONSE_TOO_LARGE', async () => {
 		const response = await open(agent, request('/large'));
 		await assert.rejects(pipeline(limitSize(response, 10 * MB), new Writable({ write: (_chunk, _encoding, callback) => callback() })), { code: 'RESPONSE_TOO_LARGE' });
+	});
+
+	describe('file responses whose URL holds a "%" (the item and the Agent\'s close both finish)', () => {
+		const settings = { fullResponse: false, neverError: false, responseFormat: 'file' as const, outputPropertyName: 'data' };
+		/** n8n's binary data store, reduced to what it does with the stream: read it to the end, or fail. */
+		const store = (fail?: Error): BinaryHelpers => ({
+			prepareBinaryData: async (data, fileName, mimeType) => {
+				if (fail) throw fail;
+				let size = 0;
+				for await (const chunk of data as Readable) size += (chunk as Buffer).length;
+				return { data: '', fileName, mimeType: mimeType ?? '', fileSize: String(size) };
+			},
+		});
+		/** Whether close() finished; the timer only bounds a hang, it measures nothing. */
+		const closes = async (dispatcher: ReturnType<typeof createAgent>) => {
+			let timer: NodeJS.Timeout | undefined;
+			const outcome = await Promise.race([dispatcher.close().then(() => 'closed'), new Promise((resolve) => (timer = setTimeout(() => resolve('still pending'), 5_000)))]);
+			clearTimeout(timer);
+			if (outcome !== 'closed') await dispatcher.destroy();
+			return outcome;
+		};
+
+		for (const [path, name] of [['/files/100%.pdf', '100%.pdf'], ['/files/r%E9sum%E9.pdf', 'résumé.pdf']]) {
+			test(`${path}: the item is "${name}" and close() completes`, async () => {
+				const own = createAgent(loadMaterial({ certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem }));
+				let item: Awaited<ReturnType<typeof toBinaryItem>> | undefined;
+				let failure: unknown;
+				try {
+					const response = await open(own, request(path));
+					item = await toBinaryItem(store(), response, limitSize(response, 10 * MB), settings, 0);
+				} catch (error) {
+					failure = error;
+				}
+				assert.equal(await closes(own), 'closed');
+				assert.equal(failure, undefined);
+				assert.equal(item?.binary?.data.fileName, name);
+				assert.equal(item?.binary?.data.fileSize, String(MB));
+			});
+		}
+
+		test('the binary data store fails: the body is destroyed and close() completes', async () => {
+			const own = createAgent(loadMaterial({ certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem }));
+			const response = await open(own, request('/files/statement.pdf'));
+			await assert.rejects(toBinaryItem(store(new Error('no space left on device')), response, limitSize(response, 10 * MB), settings, 0), /no space left/);
+			assert.equal(await closes(own), 'closed');
+		});
 	});
 
 	test('readBody reads what open returned', async () => {

@@ -1,6 +1,8 @@
-import type { LookupFunction } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import { BlockList, isIP, LookupFunction } from 'node:net';
 
-import { TransportError } from '../errors';
+import { MtlsError, TransportError } from '../errors';
+import { toTransportError } from './failures';
 
 /**
  * The outbound rules of the n8n instance, in the shape n8n hands to nodes with their own HTTP
@@ -22,10 +24,31 @@ function blocked(host: string, cause: unknown): TransportError {
 }
 
 /**
- * @throws TransportError EGRESS_BLOCKED before any connection to a forbidden URL
+ * The unspecified addresses (RFC 1122, section 3.2.1.3; RFC 4291, section 2.5.2): connecting to
+ * one reaches this machine, yet n8n 2.40.7's default rules let "::" through. Nobody's API lives
+ * there, so with the rules on they are refused whatever the instance's ranges say.
+ */
+const UNSPECIFIED = new BlockList();
+UNSPECIFIED.addSubnet('0.0.0.0', 8, 'ipv4');
+UNSPECIFIED.addAddress('::', 'ipv6');
+
+function isUnspecified(address: string): boolean {
+	const family = isIP(address);
+	return family !== 0 && UNSPECIFIED.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+function unspecified(host: string): TransportError {
+	return blocked(host, new Error(`${host} is an unspecified address, which reaches this machine`));
+}
+
+/**
+ * @throws TransportError EGRESS_BLOCKED before any connection to a forbidden URL, or what its
+ *   DNS lookup failed with (HOST_NOT_FOUND, …): n8n's validateUrl resolves the host and rejects
+ *   with the DNS error
  */
 export async function checkUrl(filter: EgressFilter | undefined, url: URL, redirect = false): Promise<void> {
 	if (!filter) return;
+	if (isUnspecified(url.hostname.replace(/^\[(.*)\]$/, '$1'))) throw unspecified(url.host);
 	if (redirect) {
 		try {
 			filter.validateRedirectSync(url.href);
@@ -33,8 +56,18 @@ export async function checkUrl(filter: EgressFilter | undefined, url: URL, redir
 			throw blocked(url.host, error);
 		}
 	}
-	const result = await filter.validateUrl(url);
-	if (!result.ok) throw blocked(url.host, result.error);
+	let result: Awaited<ReturnType<EgressFilter['validateUrl']>>;
+	try {
+		result = await filter.validateUrl(url);
+	} catch (error) {
+		throw toTransportError(error, url);
+	}
+	if (!result.ok) throw refusal(url, result.error);
+}
+
+/** A DNS failure keeps its own code; anything else the filter returns is a refusal. */
+function refusal(url: URL, error: Error): MtlsError {
+	return typeof (error as { code?: unknown }).code === 'string' ? toTransportError(error, url) : blocked(url.host, error);
 }
 
 /**
@@ -46,9 +79,15 @@ export function secureLookupOf(filter: EgressFilter | undefined): LookupFunction
 	if (!filter) return undefined;
 	const lookup = filter.createSecureLookup();
 	return (hostname, options, callback) =>
-		lookup(hostname, options, (error, address, family) =>
-			callback(error && typeof error.code !== 'string' ? (blocked(hostname, error) as NodeJS.ErrnoException) : error, address, family),
-		);
+		lookup(hostname, options, (error, address, family) => {
+			if (error) {
+				callback(typeof error.code !== 'string' ? (blocked(hostname, error) as NodeJS.ErrnoException) : error, address, family);
+				return;
+			}
+			const addresses = Array.isArray(address) ? (address as LookupAddress[]).map((entry) => entry.address) : [address];
+			if (addresses.some(isUnspecified)) return callback(unspecified(hostname) as NodeJS.ErrnoException, '', 0);
+			callback(null, address, family);
+		});
 }
 
 /**
@@ -56,6 +95,7 @@ export function secureLookupOf(filter: EgressFilter | undefined): LookupFunction
  */
 export function checkConnectionHost(filter: EgressFilter | undefined, host: string): void {
 	if (!filter) return;
+	if (isUnspecified(host)) throw unspecified(host);
 	const result = filter.validateConnectionHost(host);
 	if (!result.ok) throw blocked(host, result.error);
 }

@@ -2,6 +2,9 @@ import { connect as connectTcp, isIP, LookupFunction, Socket } from 'node:net';
 import { env as processEnv } from 'node:process';
 import { connect as connectTls } from 'node:tls';
 
+import { RequestSpecError } from '../errors';
+import { PROXY_AUTH_REQUIRED, PROXY_REFUSED, ProxyTunnelError } from './failures';
+
 /**
  * HTTP proxies for https:// origins: the node opens a CONNECT tunnel through the proxy and runs
  * TLS with the client certificate inside it, end to end with the origin. The proxy sees only the
@@ -18,12 +21,39 @@ export interface ProxyConfig {
  * environment (as n8n and curl read them) with NO_PROXY.
  */
 export function resolveProxy(explicit: string | undefined, env: NodeJS.ProcessEnv = processEnv): ProxyConfig | undefined {
-	const fromEnv = env.HTTPS_PROXY || env.https_proxy || env.ALL_PROXY || env.all_proxy;
-	const text = explicit?.trim() || fromEnv?.trim();
+	const variable = ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'].find((name) => env[name]?.trim());
+	const text = explicit?.trim() || (variable && env[variable]?.trim());
 	if (!text) return undefined;
 	const url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `http://${text}`);
+	// Checked here, at the edge, so a bad percent-encoding fails the execution before any connection.
+	proxyAuthorization(url, explicit?.trim() ? 'the "Proxy" option' : variable);
 	const noProxy = explicit?.trim() ? [] : (env.NO_PROXY || env.no_proxy || '').split(/[,\s]+/).filter(Boolean);
 	return { url, noProxy };
+}
+
+/**
+ * The Proxy-Authorization value for the user and password in the proxy URL (RFC 7617), which
+ * are percent-encoded there (RFC 3986, section 3.2.1).
+ *
+ * @throws RequestSpecError PROXY_CREDENTIALS_INVALID for a "%" that starts no percent-encoded
+ *   UTF-8 character, e.g. the password in http://user:50%off@proxy.example:3128
+ */
+export function proxyAuthorization(proxy: URL, source = 'the proxy URL'): string | undefined {
+	if (!proxy.username && !proxy.password) return undefined;
+	const decode = (text: string, part: string) => {
+		try {
+			return decodeURIComponent(text);
+		} catch (error) {
+			const message = `The proxy ${part} in ${source} has a "%" that is not followed by two hex digits of a UTF-8 character`;
+			throw new RequestSpecError('PROXY_CREDENTIALS_INVALID', message, {
+				field: 'options.proxy',
+				description: 'User name and password in a proxy URL are percent-encoded: write a literal "%" as %25 (e.g. 50%25off), ' +
+					'and also encode @ : / # ? as %40 %3A %2F %23 %3F.',
+				cause: error,
+			});
+		}
+	};
+	return `Basic ${Buffer.from(`${decode(proxy.username, 'user name')}:${decode(proxy.password, 'password')}`).toString('base64')}`;
 }
 
 /**
@@ -57,10 +87,18 @@ export interface TunnelOptions {
 
 /**
  * Opens a CONNECT tunnel to host:port through the proxy. Credentials in the proxy URL are sent as
- * Basic Proxy-Authorization. Errors carry `code` ERR_MTLS_PROXY_* or the socket's own, and
- * `proxy` (without credentials) so messages can name it.
+ * Basic Proxy-Authorization. Errors are ProxyTunnelError or the socket's own, all with `proxy`
+ * (without credentials) so messages can name it. Nothing in the socket's listeners can throw:
+ * the user's input is decoded before the socket is opened.
  */
 export function openTunnel(proxy: URL, host: string, port: number, options: TunnelOptions): Promise<Socket> {
+	let authorization: string | undefined;
+	try {
+		authorization = proxyAuthorization(proxy);
+	} catch (error) {
+		return Promise.reject(error);
+	}
+	const shown = displayProxy(proxy);
 	return new Promise((resolve, reject) => {
 		const proxyPort = Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80);
 		const proxyHost = proxy.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -69,13 +107,13 @@ export function openTunnel(proxy: URL, host: string, port: number, options: Tunn
 			: connectTcp({ host: proxyHost, port: proxyPort, lookup: options.lookup });
 		const fail = (error: Error) => {
 			socket.destroy();
-			reject(Object.assign(error, { proxy: displayProxy(proxy) }));
+			reject(Object.assign(error, { proxy: shown }));
 		};
-		socket.setTimeout(options.timeout, () => fail(Object.assign(new Error(`The proxy ${displayProxy(proxy)} did not answer in time`), { code: 'UND_ERR_CONNECT_TIMEOUT' })));
+		socket.setTimeout(options.timeout, () => fail(Object.assign(new Error(`The proxy ${shown} did not answer in time`), { code: 'UND_ERR_CONNECT_TIMEOUT' })));
 		socket.once('error', fail);
 		socket.once(proxy.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
 			const target = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-			const auth = proxy.username ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}\r\n` : '';
+			const auth = authorization ? `Proxy-Authorization: ${authorization}\r\n` : '';
 			socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth}\r\n`);
 		});
 		let head = Buffer.alloc(0);
@@ -83,13 +121,14 @@ export function openTunnel(proxy: URL, host: string, port: number, options: Tunn
 			head = Buffer.concat([head, chunk]);
 			const end = head.indexOf('\r\n\r\n');
 			if (end < 0) {
-				if (head.length > 16 * 1024) fail(Object.assign(new Error('The proxy sent an oversized answer to CONNECT'), { code: 'ERR_MTLS_PROXY_REFUSED' }));
+				if (head.length > 16 * 1024) fail(new ProxyTunnelError(PROXY_REFUSED, 'The proxy sent an oversized answer to CONNECT', shown));
 				return;
 			}
 			socket.off('data', onData);
 			const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head.subarray(0, end).toString('latin1'))?.[1] ?? 0);
 			if (status !== 200) {
-				fail(Object.assign(new Error(`The proxy answered CONNECT with status ${status || 'unknown'}`), { code: status === 407 ? 'ERR_MTLS_PROXY_AUTH' : 'ERR_MTLS_PROXY_REFUSED', status }));
+				const code = status === 407 ? PROXY_AUTH_REQUIRED : PROXY_REFUSED;
+				fail(new ProxyTunnelError(code, `The proxy answered CONNECT with status ${status || 'unknown'}`, shown, status));
 				return;
 			}
 			socket.setTimeout(0);

@@ -89,6 +89,7 @@ export async function send(dispatcher: Dispatcher, request: HttpRequest, maxByte
  */
 export async function open(dispatcher: Dispatcher, request: HttpRequest): Promise<StreamedResponse> {
 	assertHttps(request.url, 'URL');
+	checkHeaders(request.headers);
 	await checkUrl(request.egress, request.url);
 	let current = request;
 	for (let redirects = 0; ; redirects++) {
@@ -103,7 +104,7 @@ export async function open(dispatcher: Dispatcher, request: HttpRequest): Promis
 				description: 'The server keeps redirecting. Raise "Max Redirects" if that is expected, or check the URL.',
 			});
 		}
-		current = nextRequest(current, response.statusCode, new URL(location, current.url), request.url);
+		current = nextRequest(current, response.statusCode, redirectTarget(location, response), request.url);
 		await checkUrl(request.egress, current.url, true);
 	}
 }
@@ -216,6 +217,53 @@ function decompress(body: Readable, encoding: string | string[] | undefined): Re
 	const coding = String(Array.isArray(encoding) ? encoding.at(-1) : encoding ?? '').trim().toLowerCase();
 	const decoder = coding === 'gzip' || coding === 'x-gzip' ? createGunzip() : coding === 'deflate' ? createInflate() : coding === 'br' ? createBrotliDecompress() : undefined;
 	return decoder ? pipeline(body, decoder, () => undefined) : body;
+}
+
+/**
+ * @throws TransportError REDIRECT_LOCATION_INVALID for a Location that is no URL
+ */
+function redirectTarget(location: string, response: StreamedResponse): URL {
+	try {
+		return new URL(location, response.url);
+	} catch (error) {
+		// The value is not shown: a broken URL cannot be stripped of a password it may carry.
+		const message = `The server at ${response.url.host} redirected (HTTP ${response.statusCode}) to a "Location" that is not a valid URL; it was not followed`;
+		throw new TransportError('REDIRECT_LOCATION_INVALID', message, {
+			description: 'The partner\'s server sent a malformed redirect. Ask the partner for the right address, ' +
+				'or turn off "Follow Redirects" to receive the redirect response itself, Location header included.',
+			cause: error,
+		});
+	}
+}
+
+/** What undici would refuse in a header value (RFC 9110, section 5.5: field-vchar, SP and HTAB). */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Every header reaches this point, whatever set it (parameters, pagination expressions, a body's
+ * content type), so the one check that names the header is here, before undici refuses it.
+ *
+ * @throws RequestSpecError HEADER_NAME_INVALID or HEADER_VALUE_INVALID naming the header
+ */
+function checkHeaders(headers: Record<string, string>): void {
+	for (const [name, value] of Object.entries(headers)) {
+		if (!FIELD_NAME.test(name)) {
+			throw new RequestSpecError('HEADER_NAME_INVALID', `The header name ${JSON.stringify(name.slice(0, 80))} is not valid`, {
+				field: 'headerParameters',
+				description: 'Header names are letters, digits and -_.!#$%&\'*+^`|~, without spaces or colons.',
+			});
+		}
+		const text = String(value);
+		if (FIELD_VALUE.test(text)) continue;
+		const what = /[\r\n]/.test(text) ? 'a line break (CR or LF)' : /[\x00-\x1f\x7f]/.test(text) ? 'a control character'
+			: 'a character outside ISO-8859-1';
+		throw new RequestSpecError('HEADER_VALUE_INVALID', `The value of the header "${name}" contains ${what}; it was not sent`, {
+			field: 'headerParameters',
+			description: 'A header value is one line of printable characters. Remove line breaks (often a trailing newline from an ' +
+				'expression or a pagination value); percent-encode or Base64 other characters if the partner expects them.',
+		});
+	}
 }
 
 function nextRequest(previous: HttpRequest, status: number, target: URL, first: URL): HttpRequest {

@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { Dispatcher } from 'undici';
 
 import { createAgent, DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../lib/http/agent';
+import { closeAgent } from '../../lib/http/close';
 import { toTransportError } from '../../lib/http/failures';
 import { HttpRequest, limitSize, open, readBody } from '../../lib/http/send';
 import type { TlsMaterial } from '../../lib/tls/material';
@@ -56,7 +57,7 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 		});
 	} finally {
 		if (signal?.aborted) await agent.destroy();
-		else await agent.close();
+		else await closeAgent(agent);
 	}
 	return [collect(ctx, results)];
 }

@@ -167,6 +167,7 @@ function readProxy(explicit: string | undefined): ProxyConfig | undefined {
 	try {
 		config = resolveProxy(explicit);
 	} catch (error) {
+		if (error instanceof RequestSpecError) throw error;
 		throw new RequestSpecError('PROXY_INVALID', explicit?.trim() ? 'The "Proxy" option is not a valid URL' : 'The HTTPS_PROXY environment variable is not a valid URL', {
 			field: 'options.proxy',
 			description: 'Write it as http://proxy.example:3128, with user:password@ before the host if the proxy needs them.',

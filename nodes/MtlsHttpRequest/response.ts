@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
 import type { HttpResponse, StreamedResponse } from '../../lib/http/send';
@@ -68,8 +68,29 @@ export function fileNameOf(response: Pick<StreamedResponse, 'headers' | 'url'>):
 	}
 	const plain = /filename\s*=\s*"?([^";]+)"?/.exec(disposition)?.[1];
 	if (plain) return plain.trim();
-	const segment = decodeURIComponent(response.url.pathname.split('/').pop() ?? '');
-	return segment || undefined;
+	return decodePathSegment(response.url.pathname.split('/').pop() ?? '') || undefined;
+}
+
+/**
+ * A URL path segment as a file name. Servers put any bytes there: UTF-8 percent-encoded (the
+ * norm), ISO-8859-1 percent-encoded ("r%E9sum%E9.pdf"), or a bare "%" ("100%.pdf", which the URL
+ * parser leaves as it is). Never throws: a name is a convenience, not worth failing the item for.
+ */
+export function decodePathSegment(segment: string): string {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		// Each run of %XX is decoded as UTF-8 if it is valid UTF-8, else as ISO-8859-1; a "%" that
+		// starts no %XX stays a "%".
+		return segment.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+			const bytes = Buffer.from(run.replace(/%/g, ''), 'hex');
+			try {
+				return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+			} catch {
+				return bytes.toString('latin1');
+			}
+		});
+	}
 }
 
 /** The media type without parameters, for n8n's binary data. */
@@ -96,7 +117,15 @@ export function parseJsonBody(text: string, lenient: boolean): unknown {
  * A file response as n8n binary data, streamed into n8n's binary data store (not buffered here).
  */
 export async function toBinaryItem(helpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'>, response: StreamedResponse, body: Readable, settings: ResponseSettings, itemIndex: number): Promise<INodeExecutionData> {
-	const binary = await helpers.prepareBinaryData(body, fileNameOf(response), mimeTypeOf(response));
+	let binary: IBinaryData;
+	try {
+		binary = await helpers.prepareBinaryData(body, fileNameOf(response), mimeTypeOf(response));
+	} catch (error) {
+		// A body nobody reads keeps its connection busy, and the Agent's close() waits for it.
+		body.destroy();
+		response.body.destroy();
+		throw error;
+	}
 	const json: IDataObject = settings.fullResponse ? { headers: response.headers, statusCode: response.statusCode, statusMessage: response.statusMessage } : {};
 	return { json, binary: { [settings.outputPropertyName]: binary }, pairedItem: { item: itemIndex } };
 }
