@@ -7,7 +7,7 @@ import { Agent, buildConnector } from 'undici';
 import type { TlsMaterial } from '../tls/material';
 import { SessionStore, StoredSession } from '../tls/sessions';
 import { checkConnectionHost } from './egress';
-import { HANDSHAKE_INTERRUPTED } from './failures';
+import { HANDSHAKE_INTERRUPTED, PinMismatchError } from './failures';
 import { ConnectionPolicy, preparePolicy, serverNameOf, TransportPolicy } from './policy';
 import { openTunnel, proxyFor } from './proxy';
 
@@ -247,7 +247,7 @@ function serverPinOf(socket: tls.TLSSocket, offered: StoredSession | undefined):
 function checkPins(seen: string | undefined, pins: string[]): Error | undefined {
 	if (pins.length === 0) return undefined;
 	if (seen && pins.includes(seen)) return undefined;
-	return Object.assign(new Error('The server public key does not match the pinned keys'), { code: 'ERR_MTLS_PIN_MISMATCH', seenPin: seen ? `sha256//${seen}` : 'none' });
+	return new PinMismatchError(seen ? `sha256//${seen}` : 'none');
 }
 
 /*

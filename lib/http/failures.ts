@@ -117,7 +117,8 @@ const RULES: readonly Rule[] = [
 	{
 		codes: ['ERR_TLS_CERT_ALTNAME_INVALID'],
 		code: 'SERVER_HOSTNAME_MISMATCH',
-		message: (f) => `The server certificate of ${f.where} is not valid for the host name "${f.host}"`,
+		// Node's error names the name it checked: the Server Name option when set, else the URL's host.
+		message: (f) => `The server certificate of ${f.where} is not valid for the host name "${f.property('host') ?? f.host}"`,
 		fix: 'Use the host name the server certificate was issued for in the URL (its subject alternative names list them).',
 	},
 	{
@@ -324,7 +325,7 @@ export function certificatePageError(page: CertificatePage, url: URL): Transport
 		});
 	}
 	return new TransportError(page.code, `The server at ${where} rejected the client certificate (HTTP 400 "${page.text}")`, {
-		description: `The TLS handshake succeeded, then the server's check of the certificate failed. ${ASK_PARTNER_CA}`,
+		description: `The TLS handshake succeeded, then the server's check of the certificate failed. ${ASK_PARTNER_CA.replace('host:port', where)}`,
 	});
 }
 
@@ -333,6 +334,9 @@ function collectCodes(error: unknown): Set<string> {
 	for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
 		const { code, name } = current as { code?: unknown; name?: unknown };
 		if (typeof code === 'string') codes.add(code);
+		// OpenSSL 3.5 (Node 24) names alerts ERR_SSL_SSL/TLS_ALERT_…, where 3.0 (Node 20) says SSLV3 or TLSV1.
+		const alert = typeof code === 'string' ? /^ERR_SSL_SSL\/TLS_ALERT_(.+)$/.exec(code) : null;
+		if (alert) for (const family of ['SSLV3', 'TLSV1', 'TLSV13']) codes.add(`ERR_SSL_${family}_ALERT_${alert[1]}`);
 		if (name === 'AbortError') codes.add('ABORT_ERR');
 		current = (current as { cause?: unknown }).cause;
 	}

@@ -2,17 +2,17 @@ import type { Dispatcher } from 'undici';
 
 import { RequestSpecError } from '../errors';
 import type { EgressFilter } from './egress';
+import { certificatePageOf, certificatePageError } from './failures';
 import { send } from './send';
 
 export interface ProbeResult {
 	/** The server completed the handshake with our certificate and answered without rejecting it. */
 	accepted: boolean;
 	statusCode: number;
+	/** Why the server did not take the certificate, when it said so (nginx's pages). */
+	code?: string;
 	message: string;
 }
-
-/** nginx answers a missing or refused client certificate with 400 and one of these pages. */
-const NGINX_CERT_PAGES = ['No required SSL certificate was sent', 'The SSL certificate error'];
 
 /**
  * One GET to the partner's URL to see whether its server takes the client certificate: a real
@@ -34,13 +34,11 @@ export async function probe(dispatcher: Dispatcher, urlText: string, egress?: Eg
 	const response = await send(dispatcher, { method: 'GET', url, headers: { accept: '*/*' }, timeout: 15_000, redirect: { follow: false, max: 0, allowCrossOrigin: false }, egress });
 	const status = response.statusCode;
 	const body = response.body.subarray(0, 4096).toString('utf8');
-	const page = status === 400 ? NGINX_CERT_PAGES.find((text) => body.includes(text)) : undefined;
+	const page = certificatePageOf(status, body);
 	if (page) {
-		return {
-			accepted: false,
-			statusCode: status,
-			message: `The server at ${url.host} completed TLS but rejected the client certificate (HTTP 400 "${page}"). It does not trust the CA that issued it: ask the partner which CA they accept; \`openssl s_client -connect ${url.host}\` lists it.`,
-		};
+		// Executions and the Test say the same about nginx's certificate pages.
+		const error = certificatePageError(page, url);
+		return { accepted: false, statusCode: status, code: error.code, message: `${error.message}. ${error.description ?? ''}`.trim() };
 	}
 	if (status === 401 || status === 403) {
 		return {

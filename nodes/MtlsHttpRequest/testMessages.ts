@@ -28,7 +28,11 @@ const NOT_ACCEPTED: Headline = {
 /** Failures the Test URL meets most, by error code; other errors speak for themselves (message, then description). */
 const HEADLINES: Record<string, Headline> = {
 	CLIENT_CERT_REJECTED: NOT_ACCEPTED,
-	CLIENT_CERT_REQUIRED: NOT_ACCEPTED,
+	CLIENT_CERT_REQUIRED: {
+		what: "The partner's server did not receive your client certificate.",
+		fix: 'Something between n8n and the partner (a load balancer or proxy that ends TLS, or another virtual host for this name) '
+			+ 'took it off: ask the partner where TLS ends, and check "TLS: Server Name (SNI)".',
+	},
 	// Under TLS 1.3 the client sends its certificate in its last flight and considers the handshake
 	// done, so the server's rejection (RFC 8446 §4.4.2.4) arrives on the first read, often as a closed connection.
 	CONNECTION_CLOSED: {
@@ -54,7 +58,7 @@ export function passedMessage(selection: Selection, probe?: ProbeResult): string
 
 /** The message of a test whose Test URL answered but did not take the certificate. */
 export function rejectedMessage(selection: Selection, probe: ProbeResult): string {
-	return lines(NOT_ACCEPTED, probe.message, selection);
+	return lines((probe.code && HEADLINES[probe.code]) || NOT_ACCEPTED, probe.message, selection);
 }
 
 /** The message of a test that failed with `error`; `selection` when the certificate itself was fine. */
