@@ -156,6 +156,7 @@ describe('pagination: n8n semantics', () => {
 		assert.equal(readPagination({ ...raw, requestInterval: '={{ $response.headers["retry-after"] * 1000 }}' })?.requestInterval, '={{ $response.headers["retry-after"] * 1000 }}');
 		assert.equal(readPagination({ ...raw, requestInterval: 250 })?.requestInterval, 250);
 		assert.equal(readPagination({ ...raw, limitPagesFetched: true, maxRequests: '={{ 3 }}' })?.maxRequests, '={{ 3 }}');
+		assert.throws(() => readPagination({ ...raw, requestInterval: 'soon' }), { code: 'PAGINATION_NUMBER_INVALID', field: 'options.pagination' });
 	});
 });
 

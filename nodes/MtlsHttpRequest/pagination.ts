@@ -67,7 +67,8 @@ export function evaluatorFor(ctx: Pick<IExecuteFunctions, 'getInputData' | 'eval
 			expression = value.slice(1).replace(EXPRESSION_BLOCK, (block) => block.replace(PAGINATION_NAMES, (name) => `$json.${PAGE_HOLDER}.${name}`));
 			texts.set(value, expression);
 		}
-		Object.defineProperty(json, PAGE_HOLDER, { value: keys, configurable: true, enumerable: false, writable: false });
+		// A copy: an expression that assigns to $pageCount must not change the loop's count.
+		Object.defineProperty(json, PAGE_HOLDER, { value: { ...keys }, configurable: true, enumerable: false, writable: false });
 		try {
 			return ctx.evaluateExpression(expression, itemIndex);
 		} finally {
@@ -130,25 +131,36 @@ export function readPagination(raw: IDataObject | null | undefined): PaginationC
 		completeWhen,
 		statusCodes: String(raw.statusCodesWhenComplete ?? '').split(',').map((code) => parseInt(code.trim(), 10)).filter(Number.isFinite),
 		completeExpression,
-		maxRequests: raw.limitPagesFetched ? numberOrExpression(raw.maxRequests ?? 100) : undefined,
-		requestInterval: numberOrExpression(raw.requestInterval ?? 0),
+		maxRequests: raw.limitPagesFetched ? readNumber(raw.maxRequests ?? 100, MAX_PAGES) : undefined,
+		requestInterval: readNumber(raw.requestInterval ?? 0, INTERVAL),
 	};
 }
 
-/** Pagination is read with raw expressions: an "=…" value is kept for evaluation page by page. */
-function numberOrExpression(value: unknown): number | string {
-	return typeof value === 'string' && value.startsWith('=') ? value : Number(value);
+const MAX_PAGES = 'Max Pages';
+const INTERVAL = 'Interval Between Requests (Ms)';
+
+/**
+ * Pagination is read with raw expressions: an "=…" value is kept, as n8n resolves it after each
+ * page (it may use $response); a plain value is checked now.
+ *
+ * @throws RequestSpecError when a plain value is not a number of zero or more
+ */
+function readNumber(value: unknown, label: string): number | string {
+	return typeof value === 'string' && value.startsWith('=') ? value : checkNumber(value, label);
 }
 
 /**
  * @throws RequestSpecError when the option does not resolve to a number of zero or more
  */
 function resolveNumber(value: number | string | undefined, label: string, evaluate: Evaluate, keys: PaginationKeys): number {
-	if (value === undefined) return 0;
-	const resolved = typeof value === 'string' ? evaluate(value, keys) : value;
-	const number = typeof resolved === 'string' && resolved.trim() !== '' ? Number(resolved) : resolved;
+	if (typeof value !== 'string') return value ?? 0;
+	return checkNumber(evaluate(value, keys), label);
+}
+
+function checkNumber(value: unknown, label: string): number {
+	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	if (typeof number !== 'number' || !Number.isFinite(number) || number < 0) {
-		throw new RequestSpecError('PAGINATION_NUMBER_INVALID', `The pagination "${label}" is ${JSON.stringify(String(resolved)).slice(0, 80)}, not a number of zero or more`, {
+		throw new RequestSpecError('PAGINATION_NUMBER_INVALID', `The pagination "${label}" is ${JSON.stringify(String(value)).slice(0, 80)}, not a number of zero or more`, {
 			field: 'options.pagination',
 			description: `Enter a number, or an expression that returns one, in "${label}".`,
 		});
@@ -181,7 +193,7 @@ export async function paginate(first: HttpRequest, config: PaginationConfig, fet
 		}
 		keys.$response = page.response;
 		keys.$pageCount++;
-		const maxRequests = resolveNumber(config.maxRequests, 'Max Pages', evaluate, keys);
+		const maxRequests = resolveNumber(config.maxRequests, MAX_PAGES, evaluate, keys);
 		if (maxRequests && keys.$pageCount >= maxRequests) break;
 		const failure = failOnStatus(page);
 		// As in n8n's HTTP Request node: with "Complete When: Other" an error page fails the item even
@@ -190,7 +202,7 @@ export async function paginate(first: HttpRequest, config: PaginationConfig, fet
 		if (failure && config.completeWhen === 'other') throw failure;
 		if (!shouldContinue(config, page.response, evaluate, keys)) break;
 		if (failure) throw failure;
-		const interval = resolveNumber(config.requestInterval, 'Interval Between Requests (Ms)', evaluate, keys);
+		const interval = resolveNumber(config.requestInterval, INTERVAL, evaluate, keys);
 		if (interval > 0) await sleep(interval);
 	}
 	return items;
