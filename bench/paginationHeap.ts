@@ -25,7 +25,8 @@ import { startMtlsServer, type MtlsServer } from '../test/fixtures/mtlsServer';
 import { linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, N8N_VERSION, prepareN8n, type CredentialJson, type N8n, type WorkflowJson } from '../test/e2e/n8n';
 
 const MB = 1024 * 1024;
-const IDS = { before: 'mtlsHeapProbeBef1', paginate: 'mtlsHeapPaginate1', after: 'mtlsHeapProbeAft1' };
+/** execute-batch runs workflows in the order of their ids. */
+const IDS = { before: 'mtlsHeap1Before', paginate: 'mtlsHeap2Pages', after: 'mtlsHeap3After' };
 
 interface HeapReading {
 	heapUsed: number;

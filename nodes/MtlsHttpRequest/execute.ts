@@ -116,9 +116,8 @@ async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: Ex
 	if (response.statusCode >= 400 && !settings.response.neverError) {
 		const body = await readBody(response, ERROR_BODY_BYTES).catch(() => Buffer.alloc(0));
 		const shaped = { ...response, body };
-		const format = chooseFormat(settings.response.responseFormat, response);
 		// Expressions read an error page's body as they read any page's, as n8n's pagination does.
-		const pageBody = format === 'json' ? parseJsonBody(decodeText(shaped), true) : decodeText(shaped);
+		const pageBody = settings.pagination ? expressionBody(chooseFormat(settings.response.responseFormat, response), shaped) : undefined;
 		return { response: { ...head, body: pageBody }, items: [], digest: digestOf(response.headers, body), error: new HttpStatusError(shaped) };
 	}
 	const format = chooseFormat(settings.response.responseFormat, response);
@@ -136,10 +135,15 @@ async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: Ex
 	// Only pagination looks at $response and repeated pages; a single request skips the work.
 	if (!settings.pagination) return { response: { ...head, body: undefined }, items, digest: '' };
 	return {
-		response: { ...head, body: format === 'json' ? parseJsonBody(decodeText(shaped), true) : decodeText(shaped) },
+		response: { ...head, body: expressionBody(format, shaped) },
 		items,
 		digest: digestOf(response.headers, body),
 	};
+}
+
+/** `$response.body` of a page: parsed JSON (lenient, as n8n's pagination parses it) or text. */
+function expressionBody(format: string, response: Parameters<typeof decodeText>[0]): unknown {
+	return format === 'json' ? parseJsonBody(decodeText(response), true) : decodeText(response);
 }
 
 /**
