@@ -32,6 +32,20 @@ describe('readRequest', () => {
 		assert.deepEqual((await readRequest(reader({ ...base, ...headers, options: { lowercaseHeaders: false } }))).headers, { 'X-Request-Id': 'abc' });
 	});
 
+	test('a query parameter or header whose expression yields undefined is left out, as n8n does; "" is sent empty', async () => {
+		const request = await readRequest(reader({
+			...base,
+			sendQuery: true,
+			queryParameters: { parameters: [{ name: 'cursor', value: undefined }, { name: 'q', value: '' }, { name: 'tag', value: null }, { name: 'page', value: 2 }] },
+			sendHeaders: true,
+			headerParameters: { parameters: [{ name: 'X-Cursor', value: undefined }, { name: 'X-Tenant', value: null }, { name: 'X-Empty', value: '' }, { name: 'X-Id', value: 'abc' }] },
+		}));
+		assert.equal(request.url.search, '?q=&tag=&page=2');
+		assert.deepEqual(request.headers, { 'x-empty': '', 'x-id': 'abc' });
+		const fromJson = await readRequest(reader({ ...base, sendHeaders: true, specifyHeaders: 'json', jsonHeaders: '{"x-a": null, "x-b": "1"}' }));
+		assert.deepEqual(fromJson.headers, { 'x-b': '1' });
+	});
+
 	test('JSON body from fields, from JSON text and from an expression object', async () => {
 		const fields = await readRequest(reader({ ...base, method: 'POST', sendBody: true, bodyParameters: { parameters: [{ name: 'amount', value: '10' }] } }));
 		assert.equal(fields.body, '{"amount":"10"}');

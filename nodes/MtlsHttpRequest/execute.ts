@@ -12,7 +12,7 @@ import { addHints, transportPolicyOf } from './context';
 import { credentialNotices, loadCredential } from './credential';
 import { HttpStatusError, toErrorJson, toNodeError } from './errors';
 import { BinaryReader, itemParameters, rawPagination, readRequest, readSettings, ExecutionSettings } from './parameters';
-import { digestOf, Evaluate, Page, paginate, PaginationKeys } from './pagination';
+import { digestOf, evaluatorFor, Page, paginate } from './pagination';
 import { chooseFormat, decodeText, parseJsonBody, toBinaryItem, toItems } from './response';
 import { checkToolOrigin, fixedOriginOf, isToolUse } from './toolUse';
 
@@ -86,7 +86,7 @@ async function runItem(
 			if (failure) throw failure;
 			return page.items;
 		}
-		return await paginate(request, settings.pagination, fetch, evaluator(ctx, itemIndex), (page) => statusFailure(page, settings));
+		return await paginate(request, settings.pagination, fetch, evaluatorFor(ctx, itemIndex), (page) => statusFailure(page, settings));
 	} catch (error) {
 		return { error };
 	}
@@ -124,8 +124,10 @@ async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: Ex
 	const head = { headers: response.headers, statusCode: response.statusCode };
 	if (response.statusCode >= 400 && !settings.response.neverError) {
 		const body = await readBody(response, ERROR_BODY_BYTES).catch(() => Buffer.alloc(0));
-		const error = new HttpStatusError({ ...response, body });
-		return { response: { ...head, body: body.toString('utf8') }, items: [], digest: digestOf(response.headers, body), error };
+		const shaped = { ...response, body };
+		// Expressions read an error page's body as they read any page's, as n8n's pagination does.
+		const pageBody = settings.pagination ? expressionBody(chooseFormat(settings.response.responseFormat, response), shaped) : undefined;
+		return { response: { ...head, body: pageBody }, items: [], digest: digestOf(response.headers, body), error: new HttpStatusError(shaped) };
 	}
 	const format = chooseFormat(settings.response.responseFormat, response);
 	if (format === 'file') {
@@ -142,30 +144,15 @@ async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: Ex
 	// Only pagination looks at $response and repeated pages; a single request skips the work.
 	if (!settings.pagination) return { response: { ...head, body: undefined }, items, digest: '' };
 	return {
-		response: { ...head, body: format === 'json' ? parseJsonBody(decodeText(shaped), true) : decodeText(shaped) },
+		response: { ...head, body: expressionBody(format, shaped) },
 		items,
 		digest: digestOf(response.headers, body),
 	};
 }
 
-/**
- * Pagination expressions see $response, $pageCount and $request. n8n gives a node no way to add
- * variables to an expression, so their values are written into the expression before n8n
- * evaluates it, as `JSON.parse("…")` with every brace escaped: a "}}" in the data would otherwise
- * end the expression early.
- */
-function evaluator(ctx: IExecuteFunctions, itemIndex: number): Evaluate {
-	return (value, keys) => {
-		if (typeof value !== 'string' || !value.startsWith('=')) return value;
-		const expression = value.slice(1).replace(/\$(response|pageCount|request)\b/g, (_match, name: string) => literal(keys[`$${name}` as keyof PaginationKeys]));
-		// evaluateExpression adds the leading "=" itself.
-		return ctx.evaluateExpression(expression, itemIndex);
-	};
-}
-
-function literal(value: unknown): string {
-	const text = JSON.stringify(JSON.stringify(value ?? null)).replace(/[{}]/g, (brace) => (brace === '{' ? '\\u007b' : '\\u007d'));
-	return `(JSON.parse(${text}))`;
+/** `$response.body` of a page: parsed JSON (lenient, as n8n's pagination parses it) or text. */
+function expressionBody(format: string, response: Parameters<typeof decodeText>[0]): unknown {
+	return format === 'json' ? parseJsonBody(decodeText(response), true) : decodeText(response);
 }
 
 /**

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { sleep } from 'n8n-workflow';
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { RequestSpecError, TransportError } from '../../lib/errors';
 import { displayUrl, HttpRequest } from '../../lib/http/send';
@@ -13,8 +13,10 @@ export interface PaginationConfig {
 	completeWhen: 'responseIsEmpty' | 'receiveSpecificStatusCodes' | 'other';
 	statusCodes: number[];
 	completeExpression: string;
-	maxRequests?: number;
-	requestInterval: number;
+	/** A number, or an expression resolved after each page as n8n does (it may use $response). */
+	maxRequests?: number | string;
+	/** Milliseconds between requests: a number, or an expression resolved after each page. */
+	requestInterval: number | string;
 }
 
 /** What pagination expressions see of a page, as in n8n: `$response`. */
@@ -41,6 +43,45 @@ export interface PaginationKeys {
 export type Evaluate = (value: string, keys: PaginationKeys) => unknown;
 
 const IDENTICAL_PAGES_LIMIT = 3;
+
+/**
+ * Pagination expressions see $response, $pageCount and $request, as in n8n's HTTP Request node.
+ * n8n hands those to its engine as additional keys (helpers.requestWithAuthenticationPaginated);
+ * evaluateExpression takes none. Writing their values into the expression text made every page a
+ * new, page-sized text that n8n parses on the main thread and caches by its text (never freed; a
+ * U+2028 in a page broke the parse). Instead the three names are rewritten to read from `$json`,
+ * which is the live input item in both engines: the legacy one reads it through the data proxy, the
+ * vm one (n8n 2.x) fetches only the paths the expression touches. So the text is the same for every
+ * page and parsed once, and the values travel as data. They sit on the item as a non-enumerable
+ * property under a per-process random name for one synchronous evaluation only: Object.keys, JSON
+ * and the node's output never see it, and no other evaluation can run in between.
+ */
+export function evaluatorFor(ctx: Pick<IExecuteFunctions, 'getInputData' | 'evaluateExpression'>, itemIndex: number): Evaluate {
+	const json = ctx.getInputData()[itemIndex].json;
+	const texts = new Map<string, string>();
+	return (value, keys) => {
+		if (typeof value !== 'string' || !value.startsWith('=')) return value;
+		let expression = texts.get(value);
+		if (expression === undefined) {
+			// evaluateExpression adds the leading "=" itself.
+			expression = value.slice(1).replace(EXPRESSION_BLOCK, (block) => block.replace(PAGINATION_NAMES, (name) => `$json.${PAGE_HOLDER}.${name}`));
+			texts.set(value, expression);
+		}
+		// A copy: an expression that assigns to $pageCount must not change the loop's count.
+		Object.defineProperty(json, PAGE_HOLDER, { value: { ...keys }, configurable: true, enumerable: false, writable: false });
+		try {
+			return ctx.evaluateExpression(expression, itemIndex);
+		} finally {
+			delete (json as Record<string, unknown>)[PAGE_HOLDER];
+		}
+	};
+}
+
+const PAGE_HOLDER = `__mtlsPage${randomBytes(8).toString('hex')}`;
+/** The `{{ … }}` blocks of an expression; text outside them is literal. */
+const EXPRESSION_BLOCK = /\{\{[\s\S]*?\}\}/g;
+/** $response, $pageCount and $request as variables, not as a property (`a.$request`) or part of a longer name. */
+const PAGINATION_NAMES = /(?<![\w$.])\$(?:response|pageCount|request)(?![\w$])/g;
 
 /**
  * @throws RequestSpecError naming the pagination field to fix
@@ -90,9 +131,41 @@ export function readPagination(raw: IDataObject | null | undefined): PaginationC
 		completeWhen,
 		statusCodes: String(raw.statusCodesWhenComplete ?? '').split(',').map((code) => parseInt(code.trim(), 10)).filter(Number.isFinite),
 		completeExpression,
-		maxRequests: raw.limitPagesFetched ? Number(raw.maxRequests ?? 100) : undefined,
-		requestInterval: Number(raw.requestInterval ?? 0),
+		maxRequests: raw.limitPagesFetched ? readNumber(raw.maxRequests ?? 100, MAX_PAGES) : undefined,
+		requestInterval: readNumber(raw.requestInterval ?? 0, INTERVAL),
 	};
+}
+
+const MAX_PAGES = 'Max Pages';
+const INTERVAL = 'Interval Between Requests (Ms)';
+
+/**
+ * Pagination is read with raw expressions: an "=…" value is kept, as n8n resolves it after each
+ * page (it may use $response); a plain value is checked now.
+ *
+ * @throws RequestSpecError when a plain value is not a number of zero or more
+ */
+function readNumber(value: unknown, label: string): number | string {
+	return typeof value === 'string' && value.startsWith('=') ? value : checkNumber(value, label);
+}
+
+/**
+ * @throws RequestSpecError when the option does not resolve to a number of zero or more
+ */
+function resolveNumber(value: number | string | undefined, label: string, evaluate: Evaluate, keys: PaginationKeys): number {
+	if (typeof value !== 'string') return value ?? 0;
+	return checkNumber(evaluate(value, keys), label);
+}
+
+function checkNumber(value: unknown, label: string): number {
+	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	if (typeof number !== 'number' || !Number.isFinite(number) || number < 0) {
+		throw new RequestSpecError('PAGINATION_NUMBER_INVALID', `The pagination "${label}" is ${JSON.stringify(String(value)).slice(0, 80)}, not a number of zero or more`, {
+			field: 'options.pagination',
+			description: `Enter a number, or an expression that returns one, in "${label}".`,
+		});
+	}
+	return number;
 }
 
 /**
@@ -120,11 +193,17 @@ export async function paginate(first: HttpRequest, config: PaginationConfig, fet
 		}
 		keys.$response = page.response;
 		keys.$pageCount++;
-		if (config.maxRequests && keys.$pageCount >= config.maxRequests) break;
-		if (!shouldContinue(config, page.response, evaluate, keys)) break;
+		const maxRequests = resolveNumber(config.maxRequests, MAX_PAGES, evaluate, keys);
+		if (maxRequests && keys.$pageCount >= maxRequests) break;
 		const failure = failOnStatus(page);
+		// As in n8n's HTTP Request node: with "Complete When: Other" an error page fails the item even
+		// when the expression says done (without Never Error). Checked first, so an expression that
+		// expects a success body reports the HTTP error rather than its own.
+		if (failure && config.completeWhen === 'other') throw failure;
+		if (!shouldContinue(config, page.response, evaluate, keys)) break;
 		if (failure) throw failure;
-		if (config.requestInterval > 0) await sleep(config.requestInterval);
+		const interval = resolveNumber(config.requestInterval, INTERVAL, evaluate, keys);
+		if (interval > 0) await sleep(interval);
 	}
 	return items;
 }
@@ -145,9 +224,12 @@ function nextRequest(first: HttpRequest, config: PaginationConfig, evaluate: Eva
 	let bodyFields: Record<string, unknown> | undefined;
 	for (const parameter of config.parameters) {
 		const value = evaluate(parameter.value, keys);
-		if (parameter.type === 'qs') url.searchParams.set(parameter.name, String(value));
-		else if (parameter.type === 'headers') headers[parameter.name] = String(value);
-		else (bodyFields ??= {})[parameter.name] = value;
+		// n8n leaves a parameter out when its expression yields undefined (the first page of a cursor).
+		if (value === undefined) continue;
+		// Like n8n's query encoding (null is "name=") and its HTTP client (a null header is not sent).
+		if (parameter.type === 'body') (bodyFields ??= {})[parameter.name] = value;
+		else if (parameter.type === 'qs') url.searchParams.set(parameter.name, value === null ? '' : String(value));
+		else if (value !== null) headers[parameter.name] = String(value);
 	}
 	return { ...first, url, headers, body: bodyFields ? mergeBody(first, bodyFields) : first.body };
 }

@@ -238,6 +238,8 @@ export async function readRequest(param: ParamReader, binary: BinaryReader = NO_
 	const headers: Record<string, string> = {};
 	if (param<boolean>('sendHeaders', false)) {
 		for (const { name, value } of readPairs(param, 'Headers', 'specifyHeaders', 'headerParameters', 'jsonHeaders')) {
+			// n8n's HTTP client sends no header whose value is undefined or null; "" is sent empty.
+			if (value === undefined || value === null) continue;
 			headers[checkHeaderName(name, lowercase)] = checkHeaderValue(name, stringify(value));
 		}
 	}
@@ -410,7 +412,8 @@ export function encodeQuery(pairs: KeyValue[], format: ArrayFormat): Array<[stri
 			value.forEach((item, index) => add(format === 'repeat' ? key : format === 'indices' ? `${key}[${index}]` : `${key}[]`, item));
 		} else if (value !== null && typeof value === 'object') {
 			for (const [child, item] of Object.entries(value)) add(`${key}[${child}]`, item);
-		} else {
+		} else if (value !== undefined) {
+			// As n8n's query encoding (qs): undefined is left out, null is sent as "name=".
 			out.push([key, stringify(value)]);
 		}
 	};

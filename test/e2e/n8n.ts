@@ -82,6 +82,12 @@ export interface BatchResult {
 	log: string;
 }
 
+/** Extra settings for one n8n CLI process, e.g. N8N_EXPRESSION_ENGINE, or Node flags such as --expose-gc. */
+export interface CliOptions {
+	env?: Record<string, string>;
+	nodeArgs?: string[];
+}
+
 export interface StartOptions {
 	port: number;
 	env?: Record<string, string>;
@@ -185,13 +191,13 @@ export class N8n {
 	}
 
 	/** Runs the workflows one after another in a single n8n process (start-up is paid once). */
-	async runWorkflows(ids: string[]): Promise<BatchResult> {
+	async runWorkflows(ids: string[], options: CliOptions = {}): Promise<BatchResult> {
 		assertRunnableIds(ids);
 		const work = mkdtempSync(join(this.userFolder, 'batch-'));
 		try {
 			const summaryFile = join(work, 'summary.json');
 			const { output } = await this.cli(['execute-batch', `--ids=${ids.join(',')}`, '--retries=0',
-				`--output=${summaryFile}`, `--snapshot=${work}`]);
+				`--output=${summaryFile}`, `--snapshot=${work}`], options);
 			if (!existsSync(summaryFile)) throw new Error(`n8n execute-batch wrote no summary\n${tail(output)}`);
 			return { runs: readRuns(work, summaryFile, ids), log: output };
 		} finally {
@@ -220,9 +226,9 @@ export class N8n {
 		return spawn(this.paths.node, [this.paths.cli, 'start'], { env, stdio: 'inherit', detached: true });
 	}
 
-	async cli(args: string[]): Promise<CliResult> {
+	async cli(args: string[], options: CliOptions = {}): Promise<CliResult> {
 		this.brokerPort ||= await findFreePort();
-		return run(this.paths.node, [this.paths.cli, ...args], { env: this.env() });
+		return run(this.paths.node, [...(options.nodeArgs ?? []), this.paths.cli, ...args], { env: { ...this.env(), ...options.env } });
 	}
 
 	dispose(): void {
