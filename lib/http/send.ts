@@ -275,7 +275,7 @@ function nextRequest(previous: HttpRequest, status: number, target: URL, first: 
 	const crossOrigin = target.origin !== first.origin;
 	if (crossOrigin && !previous.redirect.allowCrossOrigin) {
 		throw new TransportError('REDIRECT_CROSS_ORIGIN', `The server redirected to another origin (${target.origin}); the redirect was not followed`, {
-			description: 'Following it would present the client certificate to that host. If you trust it, turn on "Allow Cross-Origin Redirects" in the Redirects option, or call that URL directly.',
+			description: 'Following it would present the client certificate to that host. If you trust it, turn on "Allow Cross-Origin" in the Redirects option, or call that URL directly.',
 		});
 	}
 	const method = previous.method.toUpperCase();
