@@ -52,12 +52,14 @@ const LEGACY_PROVIDERS = ['-provider', 'legacy', '-provider', 'default'];
 
 /** A throwaway CA that certifies the public keys of keys that cannot sign their own certificate. */
 export class Oracle {
-	private readonly dir = mkdtempSync(join(tmpdir(), 'mtls-corpus-'));
+	/** Scratch files of the run, removed by close(). */
+	readonly dir = mkdtempSync(join(tmpdir(), 'mtls-corpus-'));
 	private readonly caKey = join(this.dir, 'ca.key');
 	private readonly caCert = join(this.dir, 'ca.pem');
 
 	constructor() {
-		const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', this.caKey, '-out', this.caCert, '-subj', '/CN=corpus CA', '-days', '2']);
+		const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', this.caKey];
+		const made = spawnSync('openssl', ['req', '-x509', ...key, '-out', this.caCert, '-subj', '/CN=corpus CA', '-days', '2']);
 		if (made.status !== 0) throw new Error('openssl could not make the corpus CA');
 	}
 
@@ -116,7 +118,9 @@ export class Oracle {
 	private async judgeKey(vector: Vector): Promise<Judgement> {
 		const text = readFileSync(vector.path, 'latin1');
 		const passin = ['-passin', `pass:${vector.password ?? ''}`];
-		const judgement = (verdict: OpensslVerdict, certificate: string): Judgement => ({ verdict, bundle: `${text.trimEnd()}\n${certificate}`, passphrase: vector.password });
+		const judgement = (verdict: OpensslVerdict, certificate: string): Judgement => {
+			return { verdict, bundle: `${text.trimEnd()}\n${certificate}`, passphrase: vector.password };
+		};
 		const selfSign = ['req', '-x509', '-new', '-key', vector.path, ...passin, '-subj', '/CN=corpus', '-days', '1'];
 		for (const [providers, verdict] of [[[], 'accept'], [LEGACY_PROVIDERS, 'accept-legacy']] as const) {
 			const signed = await openssl([...selfSign, ...providers]);

@@ -117,7 +117,8 @@ export function updateTable(table: Table, outcomes: Outcome[], major: number): T
 function classify(outcome: Outcome, previous: Expectation | undefined): Expectation {
 	const agreement = agreementOf(outcome.openssl, outcome.ours);
 	if (agreement) return { openssl: outcome.openssl, ours: outcome.ours, class: agreement };
-	if (previous && previous.openssl === outcome.openssl && previous.ours === outcome.ours && previous.class !== 'agree-accept' && previous.class !== 'agree-refuse') {
+	const unchanged = previous && previous.openssl === outcome.openssl && previous.ours === outcome.ours;
+	if (previous && unchanged && previous.class !== 'agree-accept' && previous.class !== 'agree-refuse') {
 		return { openssl: outcome.openssl, ours: outcome.ours, class: previous.class, reason: previous.reason };
 	}
 	const was = previous ? `was: openssl ${previous.openssl}, ours ${previous.ours} (${previous.class})` : 'new vector';

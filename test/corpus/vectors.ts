@@ -1,15 +1,29 @@
 /**
- * The real-world corpus: every PKCS#12 file and every PEM private key that Debian's
- * python3-cryptography-vectors ships (pyca/cryptography's test vectors, gathered from NIST PKITS,
- * GnuTLS, Botan, OpenSSL, ssh-keygen and pyca's own OpenSSL-made files), with the passwords pyca's
- * tests document for them.
+ * The real-world corpus, from two Debian packages:
+ * - python3-cryptography-vectors: every PKCS#12 file and every PEM private key of pyca/cryptography's
+ *   test vectors (gathered from NIST PKITS, GnuTLS, Botan, OpenSSL, ssh-keygen and pyca's own
+ *   OpenSSL-made files), with the passwords pyca's tests use for them;
+ * - golang-sslmate-src-go-pkcs12-dev: the .p12 files embedded in go-pkcs12's tests, two of them
+ *   exported by Windows.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-/** Where Debian installs the package (python3-cryptography-vectors, 38.0.4 on Debian 12). */
+/** Where Debian installs pyca's vectors (python3-cryptography-vectors, 38.0.4 on Debian 12). */
 export const VECTORS_ROOT = '/usr/lib/python3/dist-packages/cryptography_vectors';
 export const VECTORS_PACKAGE = 'python3-cryptography-vectors';
+export const GO_PKCS12_TEST = '/usr/share/gocode/src/software.sslmate.com/src/go-pkcs12/pkcs12_test.go';
+export const GO_PKCS12_PACKAGE = 'golang-sslmate-src-go-pkcs12-dev';
+
+export interface Source {
+	package: string;
+	path: string;
+}
+
+export const SOURCES: Source[] = [
+	{ package: VECTORS_PACKAGE, path: VECTORS_ROOT },
+	{ package: GO_PKCS12_PACKAGE, path: GO_PKCS12_TEST },
+];
 
 export type VectorKind = 'pkcs12' | 'pem-key';
 
@@ -64,19 +78,30 @@ const PRODUCERS: Array<[RegExp, string]> = [
 
 const PRIVATE_KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 
+/** The package an id of the table comes from. */
+export function sourceOf(id: string): Source {
+	return id.startsWith('go-pkcs12/') ? SOURCES[1] : SOURCES[0];
+}
+
+/** The corpus of every installed source; embedded files are written to `extractTo` for openssl. */
+export function listVectors(extractTo: string): Vector[] {
+	return [...(existsSync(VECTORS_ROOT) ? listPycaVectors() : []), ...(existsSync(GO_PKCS12_TEST) ? listGoPkcs12Vectors(extractTo) : [])];
+}
+
 /**
  * Every .p12/.pfx file, and every text file holding a PEM private key block. Binary DER keys
  * (asymmetric/DER_Serialization) are left out: the credential takes text, and pyca made them by
  * converting PEM vectors that are in the corpus.
  */
-export function listVectors(root: string = VECTORS_ROOT): Vector[] {
+export function listPycaVectors(root: string = VECTORS_ROOT): Vector[] {
 	const vectors: Vector[] = [];
 	for (const path of walk(root)) {
 		const id = relative(root, path).split('\\').join('/');
 		const kind = kindOf(path);
 		if (!kind) continue;
 		const password = PASSWORDS.find(([pattern]) => pattern.test(id))?.[1];
-		vectors.push({ id, path, kind, password: password === '' ? undefined : password, producer: PRODUCERS.find(([pattern]) => pattern.test(id))?.[1] ?? 'unknown' });
+		const producer = PRODUCERS.find(([pattern]) => pattern.test(id))?.[1] ?? 'unknown';
+		vectors.push({ id, path, kind, password: password === '' ? undefined : password, producer });
 	}
 	return vectors.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -92,4 +117,26 @@ function* walk(dir: string): Generator<string> {
 		if (statSync(path).isDirectory()) yield* walk(path);
 		else yield path;
 	}
+}
+
+/**
+ * go-pkcs12's tests embed their files as base64 literals; each is found by the text before it.
+ * Passwords as those tests use them: Decode(p12, "") for the map entries, "password" for TestPBES2.
+ */
+const GO_PKCS12_FILES = [
+	{ name: 'windows-azure-tools.p12', before: '"Windows Azure Tools": `', producer: 'Windows (Azure tools): 3DES key, RC2-40 certificates, made with a NULL password' },
+	{ name: 'testing-example-com.p12', before: '"testing@example.com": `', producer: 'OpenSSL 1.x defaults (RC2-40 certificates, 3DES key), empty password' },
+	{ name: 'windows-certmgr-pbes2.p12', before: 'base64P12 := `', password: 'password', producer: 'Windows certmgr (PBES2 AES-256-CBC, SHA-256 MAC)' },
+];
+
+export function listGoPkcs12Vectors(extractTo: string, source: string = GO_PKCS12_TEST): Vector[] {
+	const text = readFileSync(source, 'utf8');
+	return GO_PKCS12_FILES.map(({ name, before, password, producer }) => {
+		const start = text.indexOf(before);
+		if (start < 0) throw new Error(`${source} no longer has the file introduced by ${before}: update GO_PKCS12_FILES`);
+		const base64 = text.slice(start + before.length, text.indexOf('`', start + before.length));
+		const path = join(extractTo, name);
+		writeFileSync(path, Buffer.from(base64.replace(/\s+/g, ''), 'base64'));
+		return { id: `go-pkcs12/${name}`, path, kind: 'pkcs12' as const, password, producer };
+	});
 }
