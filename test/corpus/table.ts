@@ -95,7 +95,7 @@ export function updateTable(table: Table, outcomes: Outcome[], major: number): T
 	const next: Table = {};
 	for (const outcome of outcomes) {
 		const previous = table[outcome.id];
-		const expectation = classify(outcome, expectationFor(previous, major));
+		const expectation = classify(outcome, [expectationFor(previous, major), expectationFor(previous, BASE_NODE)]);
 		let entry: Entry;
 		if (major === BASE_NODE || !previous) {
 			entry = { producer: outcome.producer, password: outcome.password ?? null, ...expectation };
@@ -114,13 +114,19 @@ export function updateTable(table: Table, outcomes: Outcome[], major: number): T
 	return next;
 }
 
-function classify(outcome: Outcome, previous: Expectation | undefined): Expectation {
+/**
+ * `candidates`: this major's expectation, then the base one; a difference either already classified
+ * (Node 24 behaving like Node 20 again, say) keeps that class and reason.
+ */
+function classify(outcome: Outcome, candidates: Array<Expectation | undefined>): Expectation {
 	const agreement = agreementOf(outcome.openssl, outcome.ours);
 	if (agreement) return { openssl: outcome.openssl, ours: outcome.ours, class: agreement };
-	const unchanged = previous && previous.openssl === outcome.openssl && previous.ours === outcome.ours;
-	if (previous && unchanged && previous.class !== 'agree-accept' && previous.class !== 'agree-refuse') {
-		return { openssl: outcome.openssl, ours: outcome.ours, class: previous.class, reason: previous.reason };
-	}
+	const known = candidates.find((candidate) => {
+		if (!candidate || candidate.openssl !== outcome.openssl || candidate.ours !== outcome.ours) return false;
+		return candidate.class === 'intended-difference' || candidate.class === 'known-disagreement';
+	});
+	if (known) return { openssl: outcome.openssl, ours: outcome.ours, class: known.class, reason: known.reason };
+	const previous = candidates[0];
 	const was = previous ? `was: openssl ${previous.openssl}, ours ${previous.ours} (${previous.class})` : 'new vector';
 	return { openssl: outcome.openssl, ours: outcome.ours, class: 'needs-review', reason: was };
 }
