@@ -31,9 +31,12 @@ const EKU_NAMES: Record<string, string> = {
 	'2.5.29.37.0': 'anyExtendedKeyUsage',
 };
 
-/** Turns Node's multi-line distinguished name into the one-line form users know ("CN=a, O=b"). */
-export function formatName(name: string): string {
-	return name
+/**
+ * Turns Node's multi-line distinguished name into the one-line form users know ("CN=a, O=b").
+ * Node gives undefined for an empty name, which certificates named only by their subjectAltName have.
+ */
+export function formatName(name: string | undefined): string {
+	return (name ?? '')
 		.split('\n')
 		.filter(Boolean)
 		.reverse()
@@ -42,7 +45,7 @@ export function formatName(name: string): string {
 
 /** The subject's common name, or the whole subject when it has none. */
 export function commonName(certificate: X509Certificate): string {
-	const cn = certificate.subject.split('\n').find((part) => part.startsWith('CN='));
+	const cn = (certificate.subject ?? '').split('\n').find((part) => part.startsWith('CN='));
 	return cn ? cn.slice(3) : formatName(certificate.subject);
 }
 
