@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { sharedMaterials } from '../../lib/tls/cache';
-import { CLIENT_ROLE, expiryNotices } from '../../lib/tls/inspect';
+import { CLIENT_ROLE, commonName, expiryNotices } from '../../lib/tls/inspect';
 import type { TlsMaterial, TlsVersions } from '../../lib/tls/material';
 import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation';
 
@@ -34,7 +34,7 @@ export function certificatesOf(material: TlsMaterial, prefix = '', withCaField =
 export function credentialNotices(selection: Selection, thresholdDays: number, now = new Date()): string[] {
 	const notices = [...selection.material.warnings];
 	if (selection.active === 'next') {
-		notices.push(`Using the next client certificate "${selection.material.leaf.subject.split('\n').find((part) => part.startsWith('CN='))?.slice(3) ?? ''}" (valid from ${new Date(selection.material.leaf.validFrom).toISOString().slice(0, 10)}). Move it to "Certificate Bundle" when convenient.`);
+		notices.push(`Using the next client certificate "${commonName(selection.material.leaf)}" (valid from ${new Date(selection.material.leaf.validFrom).toISOString().slice(0, 10)}). Move it to "Certificate Bundle" when convenient.`);
 	}
 	// Once a valid successor is in place, the current certificate's expiry needs no attention.
 	const standbyCovers = selection.active === 'current' && selection.standby !== undefined;
