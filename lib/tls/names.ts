@@ -96,7 +96,6 @@ function normalize(key: keyof SubjectFields, raw: unknown): string | undefined {
 	if (!value) return undefined;
 	const rule = FIELD_RULES.find(([name]) => name === key)?.[1] as FieldRule;
 	const invalid = (why: string, fix: string) => new RequestSpecError('SUBJECT_FIELD_INVALID', `The subject field "${key}" ${why}`, { field: key, description: fix });
-	// eslint-disable-next-line no-control-regex
 	if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid('contains a control character (a line break or tab)', 'Type the value on one line.');
 	if (key === 'country') {
 		const code = value.toUpperCase();
@@ -104,7 +103,6 @@ function normalize(key: keyof SubjectFields, raw: unknown): string | undefined {
 		return code;
 	}
 	if ([...value].length > rule.maxLength) throw invalid(`is longer than ${rule.maxLength} characters`, 'Shorten it: RFC 5280 sets this limit and CAs refuse longer values.');
-	// eslint-disable-next-line no-control-regex
 	if (rule.encoding === 'ia5' && !/^[\u0000-\u007f]+$/.test(value)) throw invalid('has characters outside ASCII', 'An e-mail address in the subject must be ASCII.');
 	if (key === 'email' && !/^[^@\s]+@[^@\s]+$/.test(value)) throw invalid(`is "${value}", not an e-mail address`, 'Use the form name@example.com.');
 	return value;
@@ -194,7 +192,6 @@ function decodeString(node: DerNode): string | undefined {
 function escapeRfc2253(text: string): string {
 	return text
 		.replace(/[,+"\\<>;]/g, (char) => `\\${char}`)
-		// eslint-disable-next-line no-control-regex
 		.replace(/[\u0000-\u001f\u007f]/g, (char) => `\\${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
 		.replace(/^[# ]/, (char) => `\\${char}`)
 		.replace(/ $/, '\\ ');
