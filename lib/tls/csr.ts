@@ -78,12 +78,7 @@ export interface CsrResult {
  * @throws MaterialError NEXT_PASSPHRASE_REQUIRED when the passphrase is empty, before any key exists
  */
 export async function createKeyAndCsr(input: CsrInput): Promise<CsrResult> {
-	if (!input.passphrase) {
-		throw new MaterialError('NEXT_PASSPHRASE_REQUIRED', 'The "Next Passphrase" of the credential is empty: the new private key would be stored unencrypted', {
-			field: 'nextPassphrase',
-			description: 'Enter a passphrase in the credential\'s "Next Passphrase" field and run again. The new key is encrypted with it, so that it can go into "Next Certificate Bundle" with the certificate the partner returns.',
-		});
-	}
+	requirePassphrase(input.passphrase);
 	const spec = KEY_SPECS[input.keyType];
 	const { publicKey, privateKey } = await spec.generate();
 	const spki = publicKey.export({ type: 'spki', format: 'der' });
@@ -97,6 +92,17 @@ export async function createKeyAndCsr(input: CsrInput): Promise<CsrResult> {
 		publicKeyPin: `sha256//${hash.toString('base64')}`,
 		publicKeySha256: hash.toString('hex').toUpperCase().match(/../g)?.join(':') ?? '',
 	};
+}
+
+/**
+ * @throws MaterialError NEXT_PASSPHRASE_REQUIRED when the passphrase is empty
+ */
+export function requirePassphrase(passphrase: string | undefined): asserts passphrase is string {
+	if (passphrase) return;
+	throw new MaterialError('NEXT_PASSPHRASE_REQUIRED', 'The "Next Passphrase" of the credential is empty: the new private key would be stored unencrypted', {
+		field: 'nextPassphrase',
+		description: 'Enter a passphrase in the credential\'s "Next Passphrase" field and run again. The new key is encrypted with it, so that it can go into "Next Certificate Bundle" with the certificate the partner returns.',
+	});
 }
 
 const EXTENSION_REQUEST_OID = '1.2.840.113549.1.9.14';

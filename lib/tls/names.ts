@@ -152,13 +152,14 @@ function reencode(node: DerNode): Buffer {
 }
 
 /**
- * RFC 2253 string of a DER Name: last RDN first, `+` inside an RDN, OpenSSL's short names, and
+ * RFC 2253 string of a DER Name: last attribute first (inside a multi-valued RDN too, as OpenSSL
+ * prints it), `+` inside an RDN, OpenSSL's short names, and
  * `#` + hex DER for attributes without one (RFC 2253 2.4). Non-ASCII characters stay as they are,
  * as `-nameopt RFC2253,-esc_msb` shows them.
  */
 export function formatRfc2253(name: Buffer): string {
 	return parseDer(name)
-		.children.map((rdn) => rdn.children.map(formatAttribute).join('+'))
+		.children.map((rdn) => rdn.children.map(formatAttribute).reverse().join('+'))
 		.reverse()
 		.join(',');
 }
