@@ -13,8 +13,8 @@ import { algorithm, derNull, integer, octetString, sequence } from './derWriter'
 
 /**
  * OWASP's figure for PBKDF2-HMAC-SHA256 (Password Storage Cheat Sheet, 2023). It is paid when the
- * credential is first used after a restart or 15 idle minutes: measured about 0.1–0.4 s with
- * OpenSSL 3.0 on a shared 2-core machine, inside the 1,000,000-unit cap the node reads keys with.
+ * credential is loaded (after a restart or 15 idle minutes): createPrivateKey took 0.38 s with
+ * OpenSSL 3.0 on a busy 2-core machine (2,048 iterations: 1.2 ms).
  */
 export const KEY_ENCRYPTION_ITERATIONS = 600_000;
 
