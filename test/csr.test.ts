@@ -313,6 +313,14 @@ describe('the node operation', () => {
 		assert.equal(item.binary?.csr.fileName, 'new-identity.example.csr');
 	});
 
+	test('an expired certificate (a late renewal): its subject is still copied', async () => {
+		const expired = pki.issue(ca, { cn: 'late-client.example', startDays: -60, endDays: -2 });
+		const credential = { certificateBundle: encryptKey(expired.keyPem, PASS) + expired.certPem, passphrase: PASS, nextPassphrase: NEXT_PASS };
+		const [[item]] = await executeCreateCsr(executionContext(credential, {}));
+		assert.equal(item.json.subject, 'O=mTLS Test,CN=late-client.example');
+		verifiedText(String(item.json.csrPem));
+	});
+
 	test('an empty Next Passphrase fails the item with NEXT_PASSPHRASE_REQUIRED and outputs no key', async () => {
 		const current = issued();
 		const credential = { certificateBundle: encryptKey(current.keyPem, PASS) + current.certPem, passphrase: PASS, nextPassphrase: '' };

@@ -120,7 +120,9 @@ function encodeValue(value: string, encoding: Encoding): Buffer {
  * @throws Error when the certificate's DER cannot be read (X509Certificate has parsed it already)
  */
 export function subjectNameOf(certificate: X509Certificate): Buffer {
-	return reencode(tbsFields(certificate)[subjectIndex(certificate)]);
+	const fields = tbsFields(certificate);
+	// The version field [0] is absent in v1 certificates.
+	return reencode(fields[fields[0].tag === 0xa0 ? 5 : 4]);
 }
 
 /**
@@ -139,11 +141,6 @@ export const SUBJECT_ALT_NAME_OID = '2.5.29.17';
 /** TBSCertificate's fields: [0] version, serial, signature, issuer, validity, subject, spki, … */
 function tbsFields(certificate: X509Certificate): DerNode[] {
 	return parseDer(certificate.raw).children[0].children;
-}
-
-function subjectIndex(certificate: X509Certificate): number {
-	// The version field is absent in v1 certificates.
-	return tbsFields(certificate)[0].tag === 0xa0 ? 5 : 4;
 }
 
 /** A parsed value written back as DER (the same bytes for DER input). */
