@@ -99,7 +99,7 @@ export async function createKeyAndCsr(input: CsrInput): Promise<CsrResult> {
  */
 export function requirePassphrase(passphrase: string | undefined): asserts passphrase is string {
 	if (passphrase) return;
-	throw new MaterialError('NEXT_PASSPHRASE_REQUIRED', 'The "Next Passphrase" of the credential is empty: the new private key would be stored unencrypted', {
+	throw new MaterialError('NEXT_PASSPHRASE_REQUIRED', 'The "Next Passphrase" of the credential is empty; it is needed to encrypt the new private key', {
 		field: 'nextPassphrase',
 		description: 'Enter a passphrase in the credential\'s "Next Passphrase" field and run again. The new key is encrypted with it, so that it can go into "Next Certificate Bundle" with the certificate the partner returns.',
 	});
