@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { mtlsCertificateTest } from './credentialTest';
 import { properties } from './description';
 import { executeCertificateInfo } from './certificateInfo';
+import { executeCreateCsr } from './createCsr';
 import { executeRequests } from './execute';
 
 export class MtlsHttpRequest implements INodeType {
@@ -12,7 +13,7 @@ export class MtlsHttpRequest implements INodeType {
 		icon: { light: 'file:mtlsHttpRequest.svg', dark: 'file:mtlsHttpRequest.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] === "certificateInfo" ? "Certificate Info" : $parameter["method"] + ": " + $parameter["url"]}}',
+		subtitle: '={{$parameter["operation"] === "certificateInfo" ? "Certificate Info" : $parameter["operation"] === "createCsr" ? "Create Key and CSR" : $parameter["method"] + ": " + $parameter["url"]}}',
 		description: "Call a partner's REST API over mutual TLS with a client certificate",
 		defaults: { name: 'mTLS HTTP Request' },
 		usableAsTool: true,
@@ -30,6 +31,7 @@ export class MtlsHttpRequest implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0, 'request') as string;
+		if (operation === 'createCsr') return executeCreateCsr(this);
 		return operation === 'certificateInfo' ? executeCertificateInfo(this) : executeRequests(this);
 	}
 }

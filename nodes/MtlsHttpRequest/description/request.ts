@@ -58,6 +58,12 @@ export const operationProperty: INodeProperties = {
 			// n8n's Operation dropdown shows about one line of description; the node's docs say the rest.
 			description: 'List the certificates and their expiry, with no request',
 		},
+		{
+			name: 'Create Key and CSR',
+			value: 'createCsr',
+			action: 'Create a new key and a certificate signing request',
+			description: 'Renew the client certificate: a new key and a CSR for the partner, with no request',
+		},
 	],
 	default: 'request',
 };
