@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { RequestSpecError } from '../lib/errors';
-import { checkToolOrigin, fixedOriginOf, isToolUse } from '../nodes/MtlsHttpRequest/toolUse';
+import { checkToolOperation, checkToolOrigin, fixedOriginOf, isToolUse } from '../nodes/MtlsHttpRequest/toolUse';
 
 describe('tool use: the agent never chooses where the certificate goes', () => {
 	test('n8n names a node used by an AI agent "<type>Tool"', () => {
@@ -42,5 +42,11 @@ describe('tool use: the agent never chooses where the certificate goes', () => {
 		for (const url of ['https://api.partner.example.attacker.example/', 'https://api.partner.example:444/', 'https://attacker.example/']) {
 			assert.throws(() => checkToolOrigin(new URL(url), origin), (error: unknown) => error instanceof RequestSpecError && error.code === 'TOOL_URL_NOT_ALLOWED');
 		}
+	});
+
+	test('an agent reads certificates and calls the API, but never creates keys', () => {
+		assert.doesNotThrow(() => checkToolOperation('request'));
+		assert.doesNotThrow(() => checkToolOperation('certificateInfo'));
+		assert.throws(() => checkToolOperation('createCsr'), (error: unknown) => error instanceof RequestSpecError && error.code === 'TOOL_OPERATION_NOT_ALLOWED');
 	});
 });

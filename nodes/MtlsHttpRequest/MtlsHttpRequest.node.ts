@@ -4,7 +4,9 @@ import { mtlsCertificateTest } from './credentialTest';
 import { properties } from './description';
 import { executeCertificateInfo } from './certificateInfo';
 import { executeCreateCsr } from './createCsr';
+import { toNodeError } from './errors';
 import { executeRequests } from './execute';
+import { checkToolOperation, isToolUse } from './toolUse';
 
 export class MtlsHttpRequest implements INodeType {
 	description: INodeTypeDescription = {
@@ -31,6 +33,13 @@ export class MtlsHttpRequest implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0, 'request') as string;
+		if (isToolUse(this.getNode())) {
+			try {
+				checkToolOperation(operation);
+			} catch (error) {
+				throw toNodeError(this.getNode(), error);
+			}
+		}
 		if (operation === 'createCsr') return executeCreateCsr(this);
 		return operation === 'certificateInfo' ? executeCertificateInfo(this) : executeRequests(this);
 	}

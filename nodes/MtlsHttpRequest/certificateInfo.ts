@@ -10,6 +10,7 @@ import { CA_FIELD_ROLE, certificatesOf, CREDENTIAL_TYPE, DEFAULT_EXPIRY_WARNING_
 import { toErrorJson, toNodeError } from './errors';
 import { transportPolicyOf } from './context';
 import { itemParameters, readSettings } from './parameters';
+import { checkToolOrigin, fixedOriginOf, isToolUse } from './toolUse';
 
 /**
  * The "Certificate Info" operation: no request, one item per certificate of the credential (and of
@@ -35,6 +36,8 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 	const threshold = ctx.getNodeParameter('expiryWarningDays', itemIndex, DEFAULT_EXPIRY_WARNING_DAYS) as number;
 	const serverUrl = String(ctx.getNodeParameter('serverUrl', itemIndex, '') ?? '').trim();
 	const probe = serverUrl ? probeOptionsOf(ctx, itemIndex) : undefined;
+	// An agent may ask for the expiry dates, but not choose which server is probed.
+	if (serverUrl && isToolUse(ctx.getNode())) checkToolOrigin(parseServerUrl(serverUrl), fixedOriginOf(ctx.getNode().parameters.serverUrl));
 	const input = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as RotatingInput;
 	const { current, next } = loadCandidates(input, sharedMaterials, now, probe?.versions);
 	let active: TlsMaterial | undefined;
@@ -75,15 +78,7 @@ function probeOptionsOf(ctx: IExecuteFunctions, itemIndex: number): ChainProbeOp
 }
 
 async function describeServer(material: TlsMaterial, urlText: string, threshold: number, now: Date, probe: ChainProbeOptions): Promise<IDataObject[]> {
-	let url: URL;
-	try {
-		url = new URL(urlText);
-	} catch (error) {
-		throw new RequestSpecError('URL_INVALID', 'The "Server URL" is not a valid URL', { field: 'serverUrl', description: 'Enter the https:// address of the partner API.', cause: error });
-	}
-	if (url.protocol !== 'https:') {
-		throw new RequestSpecError('URL_NOT_HTTPS', 'The "Server URL" must start with https://', { field: 'serverUrl', description: `Use https://${url.host}${url.pathname}.` });
-	}
+	const url = parseServerUrl(urlText);
 	const chain = await fetchServerChain(material, url, probe);
 	return chain.certificates.map((certificate, index) => toRow(describeCertificate(certificate, now), threshold, {
 		source: 'server',
@@ -98,6 +93,22 @@ async function describeServer(material: TlsMaterial, urlText: string, threshold:
 			pinMatches: index === 0 ? chain.pinMatches ?? null : null,
 		},
 	}));
+}
+
+/**
+ * @throws RequestSpecError URL_INVALID or URL_NOT_HTTPS naming the "Server URL"
+ */
+function parseServerUrl(urlText: string): URL {
+	let url: URL;
+	try {
+		url = new URL(urlText);
+	} catch (error) {
+		throw new RequestSpecError('URL_INVALID', 'The "Server URL" is not a valid URL', { field: 'serverUrl', description: 'Enter the https:// address of the partner API.', cause: error });
+	}
+	if (url.protocol !== 'https:') {
+		throw new RequestSpecError('URL_NOT_HTTPS', 'The "Server URL" must start with https://', { field: 'serverUrl', description: `Use https://${url.host}${url.pathname}.` });
+	}
+	return url;
 }
 
 interface RowContext {

@@ -57,3 +57,16 @@ export function checkToolOrigin(url: URL, origin: string): void {
 		description: 'The client certificate is only presented to the address typed in the "URL" parameter. Change that address if the partner moved.',
 	});
 }
+
+/**
+ * Creating a key pair is an administrator's act (and costs seconds of CPU): no agent does it.
+ *
+ * @throws RequestSpecError TOOL_OPERATION_NOT_ALLOWED
+ */
+export function checkToolOperation(operation: string): void {
+	if (operation !== 'createCsr') return;
+	throw new RequestSpecError('TOOL_OPERATION_NOT_ALLOWED', 'As an AI agent tool, this node does not create keys', {
+		field: 'operation',
+		description: 'Run "Create Key and CSR" in a workflow of its own, started by a person or a schedule.',
+	});
+}
