@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { inspect } from 'node:util';
+import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { Agent } from 'undici';
 
 import { createAgent } from '../lib/http/agent';
@@ -24,6 +25,9 @@ import { cacheKey, OAuthSession, OAuthSessionOptions } from '../lib/oauth/sessio
 import { OAuthInput, readOAuthSettings } from '../lib/oauth/settings';
 import { loadSigningKey } from '../lib/oauth/signingKey';
 import { loadMaterial, MaterialInput, TlsMaterial } from '../lib/tls/material';
+import { executeCertificateInfo } from '../nodes/MtlsHttpRequest/certificateInfo';
+import { executeRequests } from '../nodes/MtlsHttpRequest/execute';
+import { MtlsHttpRequest } from '../nodes/MtlsHttpRequest/MtlsHttpRequest.node';
 import {
 	AuthorizationServer, publicJwk, RESOURCE, ResourceServer, startAuthorizationServer, startResourceServer, subjectDn, thumbprintOf,
 } from './fixtures/oauthServer';
@@ -245,13 +249,13 @@ describe('OAuth 2.0 client credentials over mTLS', () => {
 		assert.equal(response.status, 200);
 		assert.equal(as.tokenRequests() - before, 1);
 		assert.deepEqual(api.calls.slice(apiBefore).map((call) => call.status), [401, 200]);
-		// A POST with a body is not repeated: the 401 is the answer.
-		const fresh = await session.token();
-		const fresher = sessionFor('ec', { clientId: 'tls-client' }, { cache });
-		api.revoked.add((await fresher.token()).reveal());
-		assert.notEqual(fresh, undefined);
-		const post = await callApi(fresher, 'ec', { ...get(), method: 'POST', body: '{"amount":1}', headers: { 'content-type': 'application/json' } });
+		// A POST with a body is not repeated: the 401 is the answer, and no new token is fetched.
+		const later = sessionFor('ec', { clientId: 'tls-client' }, { cache });
+		api.revoked.add((await later.token()).reveal());
+		const tokenRequests = as.tokenRequests();
+		const post = await callApi(later, 'ec', { ...get(), method: 'POST', body: '{"amount":1}', headers: { 'content-type': 'application/json' } });
 		assert.equal(post.status, 401);
+		assert.equal(as.tokenRequests(), tokenRequests);
 	});
 
 	test('a request with its own Authorization header is sent as is, with a hint', async () => {
@@ -343,6 +347,103 @@ describe('OAuth 2.0 client credentials over mTLS', () => {
 		assert.ok(!inspect(token, { depth: 5, showHidden: true }).includes(value));
 		assert.ok(!inspect(cache, { depth: 5 }).includes(value));
 		assert.equal(new X509Certificate(issued.ec.certPem).fingerprint256, clients.ec.material.leaf.fingerprint256);
+	});
+
+	describe('in the node', () => {
+		/** The parts of n8n's execution context the Request operation uses. */
+		const execution = (credential: IDataObject, itemCount: number, options: { continueOnFail?: boolean; parameters?: IDataObject } = {}) => {
+			const hints: string[] = [];
+			const parameters: IDataObject = { operation: 'request', method: 'GET', url: `${api.origin}/accounts`, ...options.parameters };
+			const read = (name: string) => name.split('.').reduce<unknown>((value, part) => (value as IDataObject | undefined)?.[part], parameters);
+			const ctx = {
+				getInputData: () => Array.from({ length: itemCount }, () => ({ json: {} })),
+				getNodeParameter: (name: string, _itemIndex: number, fallback?: unknown) => read(name) ?? fallback,
+				getCredentials: async () => credential,
+				getNode: () => ({ id: '1', name: 'mTLS HTTP Request', type: 'n8n-nodes-mtls.mtlsHttpRequest', typeVersion: 1, parameters }),
+				continueOnFail: () => options.continueOnFail ?? false,
+				addExecutionHints: (...added: Array<{ message: string }>) => hints.push(...added.map((hint) => hint.message)),
+				helpers: {},
+			};
+			return { ctx: ctx as unknown as IExecuteFunctions, hints };
+		};
+		const credentialOf = (name: string, oauth: IDataObject): IDataObject => ({
+			...clients[name].input, authentication: 'oauth2ClientCredentials', tokenUrl: `${as.origin}/token`, ...oauth,
+		});
+		const errorsOf = (output: INodeExecutionData[][]) => output[0].map((item) => (item.json.error as IDataObject | undefined)?.code);
+
+		test('1000 items in two executions: one token request, every API call accepted', async () => {
+			const before = as.tokenRequests();
+			const apiBefore = api.calls.length;
+			// A client of its own, so no other test's token is in the process-wide cache.
+			const credential = credentialOf('rsa', { clientId: 'jwt-rsa', clientAuthMethod: 'private_key_jwt', scope: 'payments' });
+			for (let run = 0; run < 2; run++) {
+				const output = await executeRequests(execution(credential, 500).ctx);
+				assert.equal(output[0].length, 500);
+				assert.deepEqual(new Set(output[0].map((item) => item.json.ok)), new Set([true]));
+			}
+			assert.equal(as.tokenRequests() - before, 1);
+			assert.equal(api.calls.length - apiBefore, 1000);
+			assert.deepEqual(new Set(api.calls.slice(apiBefore).map((call) => call.status)), new Set([200]));
+		});
+
+		test('continue on fail: OAUTH_TOKEN_REQUEST_FAILED on every item with invalid_client, from one token request', async () => {
+			const before = as.tokenRequests();
+			const apiBefore = api.calls.length;
+			const { ctx } = execution(credentialOf('stranger', { clientId: 'tls-client' }), 5, { continueOnFail: true });
+			const output = await executeRequests(ctx);
+			assert.deepEqual(errorsOf(output), Array(5).fill('OAUTH_TOKEN_REQUEST_FAILED'));
+			assert.match(String((output[0][0].json.error as IDataObject).message), /invalid_client/);
+			assert.match(String((output[0][0].json.error as IDataObject).description), /register its subject DN/);
+			assert.equal(as.tokenRequests() - before, 1);
+			assert.equal(api.calls.length, apiBefore);
+		});
+
+		test('continue on fail: OAUTH_TOKEN_NOT_BOUND, and the API never sees the token', async () => {
+			as.bindTo(clients.rsa.material.leaf);
+			try {
+				const apiBefore = api.calls.length;
+				const credential = credentialOf('ec', { clientId: 'post-client', clientAuthMethod: 'client_secret_post', clientSecret: SECRET, scope: 'payments' });
+				const output = await executeRequests(execution(credential, 3, { continueOnFail: true }).ctx);
+				assert.deepEqual(errorsOf(output), Array(3).fill('OAUTH_TOKEN_NOT_BOUND'));
+				assert.equal(api.calls.length, apiBefore);
+			} finally {
+				as.bindTo(undefined);
+			}
+		});
+
+		test('invalid settings fail before any connection, naming the field', async () => {
+			const before = as.tokenRequests();
+			const { ctx } = execution(credentialOf('ec', { clientId: '' }), 2, { continueOnFail: true });
+			const output = await executeRequests(ctx);
+			assert.deepEqual(errorsOf(output), ['OAUTH_SETTINGS_INVALID', 'OAUTH_SETTINGS_INVALID']);
+			assert.match(String((output[0][0].json.error as IDataObject).message), /"Client ID" field is empty/);
+			assert.equal(as.tokenRequests(), before);
+		});
+
+		test('Authentication "none" sends no token', async () => {
+			const apiBefore = api.calls.length;
+			const output = await executeRequests(execution({ ...clients.ec.input, authentication: 'none' }, 1, { continueOnFail: true }).ctx);
+			assert.equal(output[0][0].json.error !== undefined, true);
+			assert.equal(api.calls[apiBefore].token, undefined);
+		});
+
+		test('the credential test reports type, lifetime, scope and binding, never the token', async () => {
+			const node = new MtlsHttpRequest();
+			const runTest = (data: IDataObject) => node.methods.credentialTest.mtlsCertificateTest.call({} as ICredentialTestFunctions, { id: '1', name: 'x', type: 'mtlsCertificateApi', data: data as ICredentialDataDecryptedObject });
+			const passed = await runTest(credentialOf('ec', { clientId: 'tls-client', scope: 'accounts' }));
+			assert.equal(passed.status, 'OK', passed.message);
+			assert.match(passed.message, /Bearer token for client "tls-client" \(tls_client_auth\), valid for 600 s, scope "accounts", bound to this certificate/);
+			assert.ok(!/eyJ/.test(passed.message));
+			const failed = await runTest(credentialOf('stranger', { clientId: 'tls-client' }));
+			assert.equal(failed.status, 'Error');
+			assert.match(failed.message, /invalid_client/);
+		});
+
+		test('Certificate Info gives the x5t#S256 to register', async () => {
+			const { ctx } = execution(clients.selfSigned.input as unknown as IDataObject, 1, { parameters: { operation: 'certificateInfo' } });
+			const [rows] = await executeCertificateInfo(ctx);
+			assert.equal(rows[0].json.x5tS256, thumbprintOf(clients.selfSigned.material.leaf));
+		});
 	});
 
 	test('settings: missing Client ID, no endpoint, http Token URL, reserved parameter, secret missing', () => {

@@ -4,6 +4,7 @@ import { RequestSpecError } from '../../lib/errors';
 import type { EgressFilter } from '../../lib/http/egress';
 import { fetchServerChain } from '../../lib/http/peer';
 import { sharedMaterials } from '../../lib/tls/cache';
+import { certificateThumbprint } from '../../lib/oauth/binding';
 import { describeCertificate } from '../../lib/tls/inspect';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { loadCandidates, RotatingInput, selectMaterial } from '../../lib/tls/rotation';
@@ -47,7 +48,7 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 		certificatesOf(material, source === 'nextCertificateBundle' ? 'next ' : '', false).map(({ role, certificate }) => {
 			const isLeaf = certificate === material.leaf;
 			const warnings = isLeaf ? material.warnings : null;
-			return toRow(describeCertificate(certificate, now), threshold, { source, role, inUse: material === active, isLeaf, warnings });
+			return toRow(describeCertificate(certificate, now), threshold, { source, role, inUse: material === active, isLeaf, warnings, x5tS256: isLeaf ? certificateThumbprint(certificate) : null });
 		});
 	// The CA field is shared by both bundles and verifies the server whichever certificate is presented.
 	const caRows = current.ca.map((certificate) => toRow(describeCertificate(certificate, now), threshold, {
@@ -90,6 +91,8 @@ interface RowContext {
 	server?: { host: string; trusted: boolean; trustError: string | null };
 	/** The bundle's warnings (weak key encryption, missing clientAuth…), on its client certificate's row. */
 	warnings?: string[] | null;
+	/** RFC 8705 x5t#S256 of a client certificate: what partners register for OAuth over mTLS. */
+	x5tS256?: string | null;
 }
 
 /**
@@ -113,6 +116,7 @@ function toRow(facts: ReturnType<typeof describeCertificate>, threshold: number,
 		serialNumber: facts.serialNumber,
 		fingerprint256: facts.fingerprint256,
 		publicKeyPin: context.isLeaf ? `sha256//${facts.publicKeyPin}` : null,
+		x5tS256: context.x5tS256 ?? null,
 		subjectAltNames: facts.subjectAltNames,
 		extendedKeyUsage: facts.extendedKeyUsage,
 		server: context.server?.host ?? null,

@@ -4,6 +4,7 @@ import { createAgent } from '../../lib/http/agent';
 import { probe } from '../../lib/http/probe';
 import { sharedMaterials } from '../../lib/tls/cache';
 import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation';
+import { describeTokenTest } from './oauth';
 import { failedMessage, passedMessage, rejectedMessage } from './testMessages';
 
 interface CredentialData extends RotatingInput {
@@ -23,7 +24,14 @@ export async function mtlsCertificateTest(this: ICredentialTestFunctions, creden
 		return { status: 'Error', message: failedMessage(error) };
 	}
 	const material = selection.material;
-	if (!data.testUrl?.trim()) return { status: 'OK', message: passedMessage(selection) };
+	// OAuth (issue 14): with Authentication set, the test also obtains a token and describes it (never shows it).
+	let tokenSummary: string | undefined;
+	try {
+		tokenSummary = await describeTokenTest(data, selection);
+	} catch (error) {
+		return { status: 'Error', message: failedMessage(error, selection) };
+	}
+	if (!data.testUrl?.trim()) return { status: 'OK', message: [tokenSummary, passedMessage(selection)].filter(Boolean).join('\n') };
 	const agent = createAgent(material, { connectionsPerOrigin: 1 });
 	try {
 		const result = await probe(agent, data.testUrl.trim());
