@@ -446,6 +446,34 @@ describe('OAuth 2.0 client credentials over mTLS', () => {
 		});
 	});
 
+	test('OAuth errors and the credential test show no secret, assertion, passphrase or token', async () => {
+		const wrongSecret = 'almost-the-secret-Kq93';
+		const node = new MtlsHttpRequest();
+		const secrets = [SECRET, wrongSecret, std.passphrase];
+		const failures: unknown[] = [];
+		const capture = (promise: Promise<unknown>) => promise.then(() => assert.fail('expected a failure'), (error: unknown) => failures.push(error));
+		await capture(sessionFor('ec', { clientId: 'post-client', clientAuthMethod: 'client_secret_post', clientSecret: wrongSecret }).token());
+		await capture(sessionFor('ec', { clientId: 'basic-client', clientAuthMethod: 'client_secret_basic', clientSecret: wrongSecret }).token());
+		// An assertion signed with a key the client did not register: refused, and the assertion is a bearer credential.
+		await capture(sessionFor('rsa', { clientId: 'jwt-ec', clientAuthMethod: 'private_key_jwt' }).token());
+		const assertion = String(as.tokenForms.at(-1)?.get('client_assertion'));
+		as.bindTo(clients.rsa.material.leaf);
+		try {
+			await capture(sessionFor('ec', { clientId: 'post-client', clientAuthMethod: 'client_secret_post', clientSecret: SECRET }).token());
+		} finally {
+			as.bindTo(undefined);
+		}
+		const tested = await node.methods.credentialTest.mtlsCertificateTest.call({} as ICredentialTestFunctions, {
+			id: '1', name: 'x', type: 'mtlsCertificateApi',
+			data: { ...clients.ec.input, authentication: 'oauth2ClientCredentials', tokenUrl: `${as.origin}/token`, clientId: 'post-client', clientAuthMethod: 'client_secret_post', clientSecret: wrongSecret },
+		});
+		assert.equal(tested.status, 'Error');
+		assert.deepEqual(failures.map((error) => (error as OAuthError).code), ['OAUTH_TOKEN_REQUEST_FAILED', 'OAUTH_TOKEN_REQUEST_FAILED', 'OAUTH_TOKEN_REQUEST_FAILED', 'OAUTH_TOKEN_NOT_BOUND']);
+		const shown = [...failures.map((error) => `${inspect(error, { depth: 10 })}\n${JSON.stringify(error)}`), tested.message].join('\n');
+		for (const secret of [...secrets, assertion, assertion.split('.')[2]]) assert.ok(!shown.includes(secret), 'a secret is shown');
+		assert.ok(!/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/.test(shown), 'no JWT (token or assertion) is shown');
+	});
+
 	test('settings: missing Client ID, no endpoint, http Token URL, reserved parameter, secret missing', () => {
 		const base = { authentication: 'oauth2ClientCredentials', tokenUrl: 'https://as.example/token', clientId: 'c' };
 		const cases: Array<[OAuthInput, string]> = [
