@@ -184,6 +184,17 @@ describe('OAuth 2.0 client credentials over mTLS', () => {
 		assert.equal(header.alg, 'PS256');
 	});
 
+	test('discovery: metadata naming another issuer is refused (RFC 8414 §3.3), before any token request', async () => {
+		const impostor = await startAuthorizationServer({ server: std.server, clientCa: [std.ca.certPem], clients: [], rfc8414: true, metadataIssuer: 'https://as.elsewhere.example' });
+		try {
+			const session = sessionFor('ec', { tokenUrl: '', issuerUrl: impostor.origin, clientId: 'tls-client' });
+			await assert.rejects(session.token(), { code: 'OAUTH_DISCOVERY_FAILED', field: 'issuerUrl', message: /for issuer "https:\/\/as.elsewhere.example"/ });
+			assert.equal(impostor.tokenRequests(), 0);
+		} finally {
+			await impostor.close();
+		}
+	});
+
 	test('discovery: falls back to openid-configuration when there is no RFC 8414 document', async () => {
 		const seen = as.paths.length;
 		const session = sessionFor('ec', { tokenUrl: '', issuerUrl: as.origin, clientId: 'tls-client' });

@@ -10,6 +10,7 @@ export interface Discovered {
 }
 
 const METADATA_BYTES = 512 * 1024;
+const METADATA_TIMEOUT_MS = 30_000;
 /** Metadata changes rarely; a schedule running every minute asks again once an hour. */
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 
@@ -37,12 +38,12 @@ export function metadataUrls(issuer: URL): URL[] {
 export async function discover(dispatcher: Dispatcher, issuer: URL, shared: Pick<HttpRequest, 'signal' | 'egress' | 'timeout'> = {}): Promise<Discovered> {
 	const tried: string[] = [];
 	for (const url of metadataUrls(issuer)) {
-		const response = await send(dispatcher, { method: 'GET', url, headers: { accept: 'application/json' }, redirect: { follow: true, max: 3, allowCrossOrigin: false }, ...shared }, METADATA_BYTES);
+		const response = await send(dispatcher, { method: 'GET', url, headers: { accept: 'application/json' }, redirect: { follow: true, max: 3, allowCrossOrigin: false }, timeout: METADATA_TIMEOUT_MS, ...shared }, METADATA_BYTES);
 		tried.push(`${url.pathname} (HTTP ${response.statusCode})`);
 		if (response.statusCode !== 200) continue;
 		const metadata = parseObject(response.body.toString('utf8'));
 		if (!metadata) continue;
-		return fromMetadata(metadata, issuer);
+		return fromMetadata(metadata, issuer, url);
 	}
 	throw new OAuthError('OAUTH_DISCOVERY_FAILED', `No authorization server metadata at ${issuer.origin} (tried ${tried.join(', ')})`, {
 		field: 'issuerUrl',
@@ -50,7 +51,17 @@ export async function discover(dispatcher: Dispatcher, issuer: URL, shared: Pick
 	});
 }
 
-function fromMetadata(metadata: Record<string, unknown>, issuer: URL): Discovered {
+function fromMetadata(metadata: Record<string, unknown>, issuer: URL, source: URL): Discovered {
+	// RFC 8414 §3.3: metadata naming another issuer must not be used (it would send the client's
+	// credentials where that other issuer says). A URL of the document itself names no issuer to compare.
+	const named = typeof metadata.issuer === 'string' ? metadata.issuer.replace(/\/$/, '') : undefined;
+	const expected = source === issuer ? undefined : issuer.href.replace(/\/$/, '');
+	if (expected && named !== expected) {
+		throw new OAuthError('OAUTH_DISCOVERY_FAILED', `The metadata at ${source.origin}${source.pathname} is for issuer "${String(metadata.issuer ?? '')}", not "${expected}"`, {
+			field: 'issuerUrl',
+			description: 'Enter the issuer exactly as the partner publishes it (the "issuer" of its metadata), or set the Token URL instead.',
+		});
+	}
 	const aliases = metadata.mtls_endpoint_aliases as Record<string, unknown> | undefined;
 	const candidate = (aliases && typeof aliases === 'object' ? aliases.token_endpoint : undefined) ?? metadata.token_endpoint;
 	let endpoint: URL | undefined;

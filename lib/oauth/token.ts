@@ -32,6 +32,8 @@ export interface TokenRequestContext {
 }
 
 const TOKEN_BODY_BYTES = 256 * 1024;
+/** Milliseconds to wait for the token endpoint when the execution sets no timeout; undici's own default is 5 minutes. */
+const TOKEN_TIMEOUT_MS = 30_000;
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /**
@@ -76,6 +78,7 @@ export async function requestToken(dispatcher: Dispatcher, settings: OAuthSettin
 		headers,
 		body: form.toString(),
 		redirect: { follow: false, max: 0, allowCrossOrigin: false },
+		timeout: TOKEN_TIMEOUT_MS,
 		...context.shared,
 	}, TOKEN_BODY_BYTES);
 	const refusal: RefusalContext = { method, clientId: settings.clientId, subject: context.subject, thumbprint: context.thumbprint, keyId, scope: settings.scope, audience: settings.audience };
