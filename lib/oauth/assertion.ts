@@ -33,7 +33,8 @@ export function algorithmFor(key: KeyObject, supported?: string[]): Algorithm {
 		if (algorithm) return algorithm;
 	}
 	if (type === 'ed25519' || type === 'ed448') return { alg: 'EdDSA', digest: null };
-	throw new Error(`No JWS algorithm for a ${type ?? 'unknown'} key${key.asymmetricKeyDetails?.namedCurve ? ` on ${key.asymmetricKeyDetails.namedCurve}` : ''}`);
+	const curve = key.asymmetricKeyDetails?.namedCurve;
+	throw new Error(`No JWS algorithm for a ${type ?? 'unknown'} key${curve ? ` on ${curve}` : ''}`);
 }
 
 /** The members RFC 7638 §3.2 hashes, per key type, in lexicographic order. */
@@ -67,7 +68,14 @@ export function signClientAssertion(key: KeyObject, options: AssertionOptions): 
 	const algorithm = algorithmFor(key, options.supportedAlgorithms);
 	const iat = Math.floor((options.now ?? Date.now()) / 1000);
 	const header = { alg: algorithm.alg, typ: 'JWT', kid: jwkThumbprint(key), 'x5t#S256': options.certificateThumbprint };
-	const claims = { iss: options.clientId, sub: options.clientId, aud: options.audience, jti: randomUUID(), iat, exp: iat + ASSERTION_LIFETIME_S };
+	const claims = {
+		iss: options.clientId,
+		sub: options.clientId,
+		aud: options.audience,
+		jti: randomUUID(),
+		iat,
+		exp: iat + ASSERTION_LIFETIME_S,
+	};
 	const input = `${encode(header)}.${encode(claims)}`;
 	const signature = sign(algorithm.digest, Buffer.from(input), { key, ...algorithm.options });
 	return `${input}.${signature.toString('base64url')}`;

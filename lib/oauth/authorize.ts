@@ -9,6 +9,8 @@ export interface ResponseHead {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const INVALID_TOKEN = /\bBearer\b[^]*?\berror\s*=\s*"?invalid_token\b/i;
+const OWN_AUTHORIZATION = 'The request sets its own Authorization header, so the credential\'s OAuth access token was not used. '
+	+ 'Remove the header to send the token.';
 
 /** A 401 whose challenge says the token itself was refused (RFC 6750 §3.1). */
 export function isInvalidTokenChallenge(response: ResponseHead): boolean {
@@ -31,7 +33,7 @@ export async function sendWithToken<R extends ResponseHead>(
 	discard: (response: R) => Promise<void>,
 ): Promise<R> {
 	if (Object.keys(request.headers).some((name) => name.toLowerCase() === 'authorization')) {
-		session.hints.add('The request sets its own Authorization header, so the credential\'s OAuth access token was not used. Remove the header to send the token.');
+		session.hints.add(OWN_AUTHORIZATION);
 		return open(request);
 	}
 	const token = await session.token();

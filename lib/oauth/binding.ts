@@ -43,9 +43,10 @@ export function checkBinding(token: string, thumbprint: string): Binding {
 	const bound = cnf && typeof cnf === 'object' ? cnf['x5t#S256'] : undefined;
 	if (bound === undefined) return false;
 	if (bound === thumbprint) return true;
-	throw new OAuthError('OAUTH_TOKEN_NOT_BOUND', 'The authorization server bound the access token to another certificate than the one this credential presents', {
-		description: `The token's cnf x5t#S256 is "${String(bound)}", the client certificate's is "${thumbprint}". The API would reject it, so it was not sent. `
-			+ 'A proxy in front of the token endpoint may be forwarding another certificate, or the token endpoint is reached without this certificate: '
-			+ 'check the Token URL (use the mTLS endpoint alias) and ask the partner which certificate they saw.',
+	throw new OAuthError('OAUTH_TOKEN_NOT_BOUND', 'The authorization server bound the access token to another certificate than this credential\'s', {
+		description: `The token's cnf x5t#S256 is "${String(bound)}", the client certificate's is "${thumbprint}". `
+			+ 'The API would reject it, so it was not sent. A proxy in front of the token endpoint may be forwarding another certificate, '
+			+ 'or the token endpoint is reached without this certificate: check the Token URL (use the mTLS endpoint alias) '
+			+ 'and ask the partner which certificate they saw.',
 	});
 }

@@ -11,6 +11,8 @@ export interface Discovered {
 
 const METADATA_BYTES = 512 * 1024;
 const METADATA_TIMEOUT_MS = 30_000;
+
+type SharedOptions = Pick<HttpRequest, 'signal' | 'egress' | 'timeout'>;
 /** Metadata changes rarely; a schedule running every minute asks again once an hour. */
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 
@@ -35,10 +37,18 @@ export function metadataUrls(issuer: URL): URL[] {
  * @throws OAuthError OAUTH_DISCOVERY_FAILED
  * @throws TransportError when the issuer cannot be reached
  */
-export async function discover(dispatcher: Dispatcher, issuer: URL, shared: Pick<HttpRequest, 'signal' | 'egress' | 'timeout'> = {}): Promise<Discovered> {
+export async function discover(dispatcher: Dispatcher, issuer: URL, shared: SharedOptions = {}): Promise<Discovered> {
 	const tried: string[] = [];
 	for (const url of metadataUrls(issuer)) {
-		const response = await send(dispatcher, { method: 'GET', url, headers: { accept: 'application/json' }, redirect: { follow: true, max: 3, allowCrossOrigin: false }, timeout: METADATA_TIMEOUT_MS, ...shared }, METADATA_BYTES);
+		const request: HttpRequest = {
+			method: 'GET',
+			url,
+			headers: { accept: 'application/json' },
+			redirect: { follow: true, max: 3, allowCrossOrigin: false },
+			timeout: METADATA_TIMEOUT_MS,
+			...shared,
+		};
+		const response = await send(dispatcher, request, METADATA_BYTES);
 		tried.push(`${url.pathname} (HTTP ${response.statusCode})`);
 		if (response.statusCode !== 200) continue;
 		const metadata = parseObject(response.body.toString('utf8'));
@@ -57,7 +67,8 @@ function fromMetadata(metadata: Record<string, unknown>, issuer: URL, source: UR
 	const named = typeof metadata.issuer === 'string' ? metadata.issuer.replace(/\/$/, '') : undefined;
 	const expected = source === issuer ? undefined : issuer.href.replace(/\/$/, '');
 	if (expected && named !== expected) {
-		throw new OAuthError('OAUTH_DISCOVERY_FAILED', `The metadata at ${source.origin}${source.pathname} is for issuer "${String(metadata.issuer ?? '')}", not "${expected}"`, {
+		const message = `The metadata at ${source.origin}${source.pathname} is for issuer "${String(metadata.issuer ?? '')}", not "${expected}"`;
+		throw new OAuthError('OAUTH_DISCOVERY_FAILED', message, {
 			field: 'issuerUrl',
 			description: 'Enter the issuer exactly as the partner publishes it (the "issuer" of its metadata), or set the Token URL instead.',
 		});
@@ -77,7 +88,8 @@ function fromMetadata(metadata: Record<string, unknown>, issuer: URL, source: UR
 		});
 	}
 	const algorithms = metadata.token_endpoint_auth_signing_alg_values_supported;
-	return { tokenEndpoint: endpoint, signingAlgorithms: Array.isArray(algorithms) ? algorithms.filter((alg): alg is string => typeof alg === 'string') : undefined };
+	const signingAlgorithms = Array.isArray(algorithms) ? algorithms.filter((alg): alg is string => typeof alg === 'string') : undefined;
+	return { tokenEndpoint: endpoint, signingAlgorithms };
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {

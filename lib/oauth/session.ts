@@ -59,8 +59,10 @@ export class OAuthSession {
 			const { key, endpoint, signingAlgorithms } = await this.target();
 			const token = await this.cache.get(key, () => this.fetch(endpoint, signingAlgorithms));
 			if (token.bound === false && CERTIFICATE_METHODS.has(this.options.settings.clientAuthMethod)) {
-				this.hints.add(`The access token is a JWT without "cnf" (x5t#S256): ${endpoint.host} did not bind it to the client certificate as RFC 8705 expects with `
-					+ `${this.options.settings.clientAuthMethod}. It was used anyway; ask the partner to enable certificate-bound access tokens for client "${this.options.settings.clientId}".`);
+				const { clientAuthMethod, clientId } = this.options.settings;
+				this.hints.add(`The access token is a JWT without "cnf" (x5t#S256): ${endpoint.host} did not bind it to the client certificate `
+					+ `as RFC 8705 expects with ${clientAuthMethod}. It was used anyway; ask the partner to enable certificate-bound access tokens `
+					+ `for client "${clientId}".`);
 			}
 			return token;
 		} catch (error) {
@@ -84,10 +86,12 @@ export class OAuthSession {
 	private async resolve(): Promise<{ key: string; endpoint: URL; signingAlgorithms?: string[] }> {
 		const { settings, dispatcher, shared } = this.options;
 		// RFC 8705 §5 aside, a Token URL typed by the user wins over what the issuer publishes.
+		const issuer = settings.issuerUrl as URL;
 		const found = settings.tokenUrl
 			? { tokenEndpoint: settings.tokenUrl, signingAlgorithms: undefined }
-			: await (this.options.discovery ?? sharedDiscovery).get(settings.issuerUrl as URL, () => discover(dispatcher, settings.issuerUrl as URL, shared));
-		return { key: cacheKey(this.options.material.fingerprint, found.tokenEndpoint, settings), endpoint: found.tokenEndpoint, signingAlgorithms: found.signingAlgorithms };
+			: await (this.options.discovery ?? sharedDiscovery).get(issuer, () => discover(dispatcher, issuer, shared));
+		const key = cacheKey(this.options.material.fingerprint, found.tokenEndpoint, settings);
+		return { key, endpoint: found.tokenEndpoint, signingAlgorithms: found.signingAlgorithms };
 	}
 
 	private async fetch(endpoint: URL, signingAlgorithms?: string[]): Promise<CachedToken> {
@@ -126,6 +130,14 @@ function expiryOf(token: string, expiresIn: number | undefined, obtainedAt: numb
  * what the server issues (client, method, extra parameters, secret), hashed so no secret is kept in a key.
  */
 export function cacheKey(fingerprint: string, endpoint: URL, settings: OAuthSettings): string {
-	const parts = [endpoint.href, settings.scope ?? '', settings.audience ?? '', settings.clientId, settings.clientAuthMethod, settings.clientSecret ?? '', settings.tokenParameters];
+	const parts = [
+		endpoint.href,
+		settings.scope ?? '',
+		settings.audience ?? '',
+		settings.clientId,
+		settings.clientAuthMethod,
+		settings.clientSecret ?? '',
+		settings.tokenParameters,
+	];
 	return `${fingerprint}|${createHash('sha256').update(JSON.stringify(parts)).digest('base64url')}`;
 }

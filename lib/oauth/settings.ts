@@ -1,6 +1,12 @@
 import { OAuthError } from './errors';
 
-export const CLIENT_AUTH_METHODS = ['tls_client_auth', 'self_signed_tls_client_auth', 'private_key_jwt', 'client_secret_basic', 'client_secret_post'] as const;
+export const CLIENT_AUTH_METHODS = [
+	'tls_client_auth',
+	'self_signed_tls_client_auth',
+	'private_key_jwt',
+	'client_secret_basic',
+	'client_secret_post',
+] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 /** Methods where the certificate itself authenticates the client (RFC 8705 §2). */
@@ -46,17 +52,20 @@ export function usesOAuth(input: OAuthInput): boolean {
  */
 export function readOAuthSettings(input: OAuthInput): OAuthSettings {
 	const method = (input.clientAuthMethod || 'tls_client_auth') as ClientAuthMethod;
-	if (!CLIENT_AUTH_METHODS.includes(method)) invalid('clientAuthMethod', `The client authentication method "${method}" is not supported`, `Choose one of ${CLIENT_AUTH_METHODS.join(', ')}.`);
+	if (!CLIENT_AUTH_METHODS.includes(method)) {
+		invalid('clientAuthMethod', `The client authentication method "${method}" is not supported`, `Choose one of ${CLIENT_AUTH_METHODS.join(', ')}.`);
+	}
 	const clientId = (input.clientId ?? '').trim();
 	if (!clientId) invalid('clientId', 'The "Client ID" field is empty', 'Enter the client ID the partner registered for this certificate.');
 	const tokenUrl = optionalUrl(input.tokenUrl, 'tokenUrl', 'Token URL');
 	const issuerUrl = optionalUrl(input.issuerUrl, 'issuerUrl', 'Issuer URL');
 	if (!tokenUrl && !issuerUrl) {
-		invalid('tokenUrl', 'Neither "Token URL" nor "Issuer URL" is set', 'Enter the partner\'s token endpoint, or its issuer URL to read the endpoint from its metadata.');
+		const fix = 'Enter the partner\'s token endpoint, or its issuer URL to read it from its metadata.';
+		invalid('tokenUrl', 'Neither "Token URL" nor "Issuer URL" is set', fix);
 	}
 	const clientSecret = input.clientSecret || undefined;
 	if (!clientSecret && (method === 'client_secret_basic' || method === 'client_secret_post')) {
-		invalid('clientSecret', 'The "Client Secret" field is empty', `The method ${method} sends the client secret; enter it, or choose tls_client_auth.`);
+		invalid('clientSecret', 'The "Client Secret" field is empty', `The method ${method} sends the client secret: enter it, or choose tls_client_auth.`);
 	}
 	return {
 		tokenUrl,
@@ -77,7 +86,8 @@ function readParameters(raw: OAuthInput['tokenParameters']): Array<{ name: strin
 		.map((entry) => {
 			const name = String(entry.name).trim();
 			if (RESERVED.has(name)) {
-				invalid('tokenParameters', `The token parameter "${name}" is set by the node itself`, 'Remove it from "Extra Token Parameters"; the client authentication method decides it.');
+				const fix = 'Remove it from "Extra Token Parameters"; the client authentication method decides it.';
+				invalid('tokenParameters', `The token parameter "${name}" is set by the node itself`, fix);
 			}
 			return { name, value: String(entry.value ?? '') };
 		});
@@ -92,7 +102,9 @@ function optionalUrl(text: string | undefined, field: string, label: string): UR
 	} catch (error) {
 		return invalid(field, `The "${label}" is not a valid URL`, 'Enter an https:// address.', error);
 	}
-	if (url.protocol !== 'https:') invalid(field, `The "${label}" must start with https://`, 'The token request presents the client certificate and carries credentials: it is only sent over https.');
+	if (url.protocol !== 'https:') {
+		invalid(field, `The "${label}" must start with https://`, 'The token request presents the client certificate and carries credentials: https only.');
+	}
 	return url;
 }
 

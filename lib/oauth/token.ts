@@ -81,7 +81,15 @@ export async function requestToken(dispatcher: Dispatcher, settings: OAuthSettin
 		timeout: TOKEN_TIMEOUT_MS,
 		...context.shared,
 	}, TOKEN_BODY_BYTES);
-	const refusal: RefusalContext = { method, clientId: settings.clientId, subject: context.subject, thumbprint: context.thumbprint, keyId, scope: settings.scope, audience: settings.audience };
+	const refusal: RefusalContext = {
+		method,
+		clientId: settings.clientId,
+		subject: context.subject,
+		thumbprint: context.thumbprint,
+		keyId,
+		scope: settings.scope,
+		audience: settings.audience,
+	};
 	if (response.statusCode !== 200) throw refused(response, context.endpoint, refusal);
 	return readTokenResponse(response, context.endpoint);
 }
@@ -90,10 +98,11 @@ function refused(response: HttpResponse, endpoint: URL, context: RefusalContext)
 	const body = parseJson(response.body);
 	const error = typeof body?.error === 'string' ? body.error : undefined;
 	const description = cleanDescription(body?.error_description);
-	const said = error ? `${error}${description ? `: ${description}` : ''}` : `HTTP ${response.statusCode}${response.statusMessage ? ` ${response.statusMessage}` : ''}`;
+	const status = `HTTP ${response.statusCode}${response.statusMessage ? ` ${response.statusMessage}` : ''}`;
+	const said = error ? `${error}${description ? `: ${description}` : ''}` : status;
 	return new OAuthError('OAUTH_TOKEN_REQUEST_FAILED', `The token request to ${endpoint.host} was refused (${said})`, {
 		oauthError: error,
-		description: error ? fixFor(error, context) : `The token endpoint ${endpoint.origin}${endpoint.pathname} did not answer with an OAuth error: check the Token URL.`,
+		description: error ? fixFor(error, context) : `${endpoint.origin}${endpoint.pathname} did not answer with an OAuth error: check the Token URL.`,
 	});
 }
 
@@ -101,12 +110,14 @@ function readTokenResponse(response: HttpResponse, endpoint: URL): TokenResponse
 	const body = parseJson(response.body);
 	const token = body?.access_token;
 	if (typeof token !== 'string' || !token) {
-		throw invalidResponse(endpoint, 'has no access_token', 'Check that the Token URL is the token endpoint, not the authorization or metadata URL.');
+		throw invalidResponse(endpoint, 'has no access_token', 'Check that the Token URL is the token endpoint, not another URL of the server.');
 	}
 	const type = String(body?.token_type ?? '');
 	// RFC 6749 §7.1: the type is case-insensitive; only Bearer (RFC 6750) can be sent as is.
 	if (type.toLowerCase() !== 'bearer') {
-		throw invalidResponse(endpoint, `issued a "${type || 'missing'}" token, not a Bearer token`, 'This node sends Bearer tokens (certificate-bound per RFC 8705); DPoP or MAC tokens need another client. Ask the partner for Bearer tokens for this client.');
+		const fix = 'This node sends Bearer tokens (certificate-bound per RFC 8705); DPoP or MAC tokens need another client. '
+			+ 'Ask the partner for Bearer tokens for this client.';
+		throw invalidResponse(endpoint, `issued a "${type || 'missing'}" token, not a Bearer token`, fix);
 	}
 	const expiresIn = Number(body?.expires_in);
 	return {

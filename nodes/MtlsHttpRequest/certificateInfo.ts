@@ -3,8 +3,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { RequestSpecError } from '../../lib/errors';
 import type { EgressFilter } from '../../lib/http/egress';
 import { fetchServerChain } from '../../lib/http/peer';
-import { sharedMaterials } from '../../lib/tls/cache';
 import { certificateThumbprint } from '../../lib/oauth/binding';
+import { sharedMaterials } from '../../lib/tls/cache';
 import { describeCertificate } from '../../lib/tls/inspect';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { loadCandidates, RotatingInput, selectMaterial } from '../../lib/tls/rotation';
@@ -48,7 +48,8 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 		certificatesOf(material, source === 'nextCertificateBundle' ? 'next ' : '', false).map(({ role, certificate }) => {
 			const isLeaf = certificate === material.leaf;
 			const warnings = isLeaf ? material.warnings : null;
-			return toRow(describeCertificate(certificate, now), threshold, { source, role, inUse: material === active, isLeaf, warnings, x5tS256: isLeaf ? certificateThumbprint(certificate) : null });
+			const x5tS256 = isLeaf ? certificateThumbprint(certificate) : null;
+			return toRow(describeCertificate(certificate, now), threshold, { source, role, inUse: material === active, isLeaf, warnings, x5tS256 });
 		});
 	// The CA field is shared by both bundles and verifies the server whichever certificate is presented.
 	const caRows = current.ca.map((certificate) => toRow(describeCertificate(certificate, now), threshold, {

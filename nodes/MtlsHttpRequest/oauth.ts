@@ -48,7 +48,12 @@ function planOf(data: OAuthInput & RotatingInput, selection: Selection): OAuthPl
  * One session per execution over the execution's Agent. Once the successor certificate is in use,
  * the tokens bound to the old one are dropped from the shared cache.
  */
-export function startOAuth(plan: OAuthPlan, dispatcher: Dispatcher, shared: Pick<HttpRequest, 'signal' | 'egress'>, cache?: TokenCache): OAuthSession {
+export function startOAuth(
+	plan: OAuthPlan,
+	dispatcher: Dispatcher,
+	shared: Pick<HttpRequest, 'signal' | 'egress'>,
+	cache?: TokenCache,
+): OAuthSession {
 	const { selection } = plan;
 	return new OAuthSession({
 		settings: plan.settings,
