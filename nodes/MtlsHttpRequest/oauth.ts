@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import type { Dispatcher } from 'undici';
 
-import { createAgent } from '../../lib/http/agent';
+import { AgentOptions, createAgent } from '../../lib/http/agent';
 import { HttpRequest, open, readBody, StreamedResponse } from '../../lib/http/send';
 import { sendWithToken } from '../../lib/oauth/authorize';
 import { TokenCache } from '../../lib/oauth/cache';
@@ -79,16 +79,17 @@ async function discard(response: StreamedResponse): Promise<void> {
 
 /**
  * The credential test's OAuth part: obtains a token with a cache of its own (so the test always
- * asks the server) and says what came back; never the token itself.
+ * asks the server) and says what came back; never the token itself. `transport` is the test's
+ * outbound policy (proxy, outbound rules), as for the Test URL.
  *
  * @throws OAuthError, TransportError as a token request does
  */
-export async function describeTokenTest(data: OAuthInput & RotatingInput, selection: Selection): Promise<string | undefined> {
+export async function describeTokenTest(data: OAuthInput & RotatingInput, selection: Selection, transport: AgentOptions = {}): Promise<string | undefined> {
 	const plan = planOf(data, selection);
 	if (!plan) return undefined;
-	const agent = createAgent(selection.material, { connectionsPerOrigin: 1 });
+	const agent = createAgent(selection.material, { ...transport, connectionsPerOrigin: 1 });
 	try {
-		const session = startOAuth(plan, agent, {}, new TokenCache());
+		const session = startOAuth(plan, agent, { egress: transport.egress }, new TokenCache());
 		const token = await session.token();
 		const seconds = Math.round((token.expiresAt - token.obtainedAt) / 1000);
 		const binding = token.bound === true
