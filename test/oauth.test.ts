@@ -249,6 +249,29 @@ describe('OAuth 2.0 client credentials over mTLS', () => {
 		assert.equal(replaced.reveal(), 'new');
 	});
 
+	test('joining another execution\'s token request that fails (its Agent closed): this execution asks itself, once', async () => {
+		const cache = new TokenCache();
+		const closed = createAgent(clients.ec.material);
+		await closed.destroy();
+		const before = as.tokenRequests();
+		const cancelled = sessionFor('ec', { clientId: 'tls-client' }, { cache, dispatcher: closed });
+		const running = sessionFor('ec', { clientId: 'tls-client' }, { cache });
+		const [lost, token] = await Promise.allSettled([cancelled.token(), running.token()]);
+		assert.equal(lost.status, 'rejected');
+		assert.equal(token.status === 'fulfilled' && token.value.bound, true);
+		assert.equal(as.tokenRequests() - before, 1);
+	});
+
+	test('a refresh that fails inside the margin keeps using the token that still works', async () => {
+		let now = 1_000_000;
+		const cache = new TokenCache(() => now);
+		const first = await cache.get('k', async () => new CachedToken('t1', { obtainedAt: now, expiresAt: now + 600_000, bound: null, fingerprint: 'f' }));
+		now += 570_000;
+		assert.equal(await cache.get('k', async () => Promise.reject(new Error('token endpoint down'))), first);
+		now += 40_000;
+		await assert.rejects(cache.get('k', async () => Promise.reject(new Error('token endpoint down'))), /down/);
+	});
+
 	test('401 invalid_token: the token is dropped, a new one fetched, the request sent once more', async () => {
 		const cache = new TokenCache();
 		const session = sessionFor('ec', { clientId: 'tls-client' }, { cache });

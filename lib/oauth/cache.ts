@@ -77,7 +77,15 @@ export class TokenCache {
 		const pending = this.inflight.get(key);
 		if (pending) return pending;
 		const settled = fetch()
-			.then((token) => this.store(key, token))
+			.then(
+				(token) => this.store(key, token),
+				(error: unknown) => {
+					// A refresh that fails inside the margin leaves a token that still works: use it.
+					const current = this.entries.get(key);
+					if (current && this.now() < current.token.expiresAt) return current.token;
+					throw error;
+				},
+			)
 			.finally(() => this.inflight.delete(key));
 		this.inflight.set(key, settled);
 		return settled;

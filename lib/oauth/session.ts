@@ -37,6 +37,8 @@ export class OAuthSession {
 	private readonly cache: TokenCache;
 	private readonly now: () => number;
 	private failure?: { error: unknown };
+	/** This execution's call into the cache: its items wait on one, not one each. */
+	private pending?: Promise<CachedToken>;
 
 	constructor(private readonly options: OAuthSessionOptions) {
 		this.cache = options.cache ?? sharedTokens;
@@ -56,8 +58,11 @@ export class OAuthSession {
 	async token(): Promise<CachedToken> {
 		if (this.failure) throw this.failure.error;
 		try {
-			const { key, endpoint, signingAlgorithms } = await this.target();
-			const token = await this.cache.get(key, () => this.fetch(endpoint, signingAlgorithms));
+			const { endpoint } = await this.target();
+			this.pending ??= this.obtain().finally(() => {
+				this.pending = undefined;
+			});
+			const token = await this.pending;
 			if (token.bound === false && CERTIFICATE_METHODS.has(this.options.settings.clientAuthMethod)) {
 				const { clientAuthMethod, clientId } = this.options.settings;
 				this.hints.add(`The access token is a JWT without "cnf" (x5t#S256): ${endpoint.host} did not bind it to the client certificate `
@@ -68,6 +73,26 @@ export class OAuthSession {
 		} catch (error) {
 			this.failure = { error };
 			throw error;
+		}
+	}
+
+	/**
+	 * A token from the shared cache. When this execution joined another one's token request and that
+	 * failed (its execution may have been cancelled, closing the Agent it went through), this one
+	 * asks once itself; a failure of its own request is final for the execution.
+	 */
+	private async obtain(): Promise<CachedToken> {
+		const { key, endpoint, signingAlgorithms } = await this.target();
+		let own = false;
+		const fetch = () => {
+			own = true;
+			return this.fetch(endpoint, signingAlgorithms);
+		};
+		try {
+			return await this.cache.get(key, fetch);
+		} catch (error) {
+			if (own) throw error;
+			return this.cache.get(key, fetch);
 		}
 	}
 
