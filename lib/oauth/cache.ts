@@ -73,7 +73,12 @@ export class TokenCache {
 	/** The cached token for `key`, or the one `fetch` obtains (one fetch at a time per key). */
 	async get(key: string, fetch: () => Promise<CachedToken>): Promise<CachedToken> {
 		const entry = this.entries.get(key);
-		if (entry && this.now() < entry.refreshAt) return entry.token;
+		if (entry && this.now() < entry.refreshAt) {
+			// Most recently used last, so the bound evicts the credential unused the longest.
+			this.entries.delete(key);
+			this.entries.set(key, entry);
+			return entry.token;
+		}
 		const pending = this.inflight.get(key);
 		if (pending) return pending;
 		const settled = fetch()
