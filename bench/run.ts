@@ -19,6 +19,8 @@ import { interleave, percentile, Range, sample, summarize, watchUndiciRequests }
 import { loadPeerClient } from './peer';
 import { BenchReport, collectFacts, formatReport, RatioResult, round, RoundMetrics, ScenarioResult, SetupResult, writeResults } from './report';
 import { n8nWanted, N8nPart, N8nSkipped, runInsideN8n } from './insideN8n';
+import { runExecution } from './node';
+import { startTokenEndpoint, withOAuth } from './oauth';
 import { createScenarios, Scenario, ScenarioKey, Target, Workload } from './scenarios';
 import { ServerProcess, startServerProcess } from './serverProcess';
 import type { ServerStats } from './server';
@@ -34,6 +36,7 @@ const RATIOS: Array<{ label: string; of: ScenarioKey; over: ScenarioKey; target:
 	{ label: 'node / peer, sequential', of: 'node-seq', over: 'peer-seq', target: 10 },
 	{ label: 'node / peer, concurrent', of: 'node-conc', over: 'peer-conc', target: 10 },
 	{ label: 'small executions: node / peer', of: 'small-node', over: 'small-peer', target: 5 },
+	{ label: 'node with OAuth / without, concurrent', of: 'node-oauth', over: 'node-plain', target: 0.95 },
 ];
 
 const N8N_NOTES = [
@@ -186,11 +189,21 @@ function toScenarioResults(scenarios: Scenario[], rounds: Map<ScenarioKey, Round
  */
 async function runBench(pki: StandardPki, server: ServerProcess, work: Workload & { rounds: number }, probe: UndiciProbe): Promise<Omit<BenchReport, 'date' | 'durationS' | 'facts' | 'n8n' | 'notes'>> {
 	const peer = loadPeerClient();
-	const target: Target = { ...describeTarget(server.origin, pki), peer };
+	const tokens = await startTokenEndpoint(pki);
+	const base = describeTarget(server.origin, pki);
+	const target: Target = { ...base, peer, oauthCredential: withOAuth(base.credential, tokens.url) };
 	console.log(`server ${server.origin} (child process); peer: ${peer.description}`);
-	await warmUp(target, work, server, probe);
-	const scenarios = createScenarios(target, work);
-	const results = toScenarioResults(scenarios, await runRounds(scenarios, work.rounds, server, probe));
+	let results: ScenarioResult[];
+	try {
+		// The token is fetched once here, outside the timed runs, as a schedule's first execution would.
+		await runExecution({ url: base.url.href, items: 1, sequential: true, credential: target.oauthCredential as Target['credential'] });
+		await warmUp(target, work, server, probe);
+		const scenarios = createScenarios(target, work);
+		results = toScenarioResults(scenarios, await runRounds(scenarios, work.rounds, server, probe));
+		if (tokens.requests() !== 1) throw new Error(`OAuth: ${tokens.requests()} token requests, expected 1 for the whole benchmark`);
+	} finally {
+		await tokens.close();
+	}
 	// After the requests: each fresh load leaves about 1 MB of native TLS memory that V8 does not
 	// see, which would inflate the RSS figures of the scenarios that follow.
 	const setupRounds = Array.from({ length: work.rounds }, () => measureSetup(target.credential, SETUP_COUNTS));

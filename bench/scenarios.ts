@@ -4,7 +4,7 @@ import { LatencyLog, runPool, timed } from './measure';
 import { CredentialFields, runExecution } from './node';
 import { PeerClient, SslCertificates } from './peer';
 
-export type ScenarioKey = 'limit-seq' | 'node-seq' | 'limit-conc' | 'node-conc' | 'peer-seq' | 'peer-conc' | 'small-node' | 'small-peer';
+export type ScenarioKey = 'limit-seq' | 'node-seq' | 'limit-conc' | 'node-conc' | 'peer-seq' | 'peer-conc' | 'small-node' | 'small-peer' | 'node-plain' | 'node-oauth';
 
 export interface Scenario {
 	key: ScenarioKey;
@@ -34,10 +34,12 @@ export interface Target {
 	/** The same material as n8n's "SSL Certificates" credential. */
 	certificates: SslCertificates;
 	peer: PeerClient;
+	/** The credential with OAuth on, its token already cached; without it the OAuth pair is left out. */
+	oauthCredential?: CredentialFields;
 }
 
 export function createScenarios(target: Target, work: Workload): Scenario[] {
-	const { url, tls, credential, certificates, peer } = target;
+	const { url, tls, credential, certificates, peer, oauthCredential } = target;
 	const n = work.requests;
 	const single = (key: ScenarioKey, label: string, timing: Scenario['timing'], run: Scenario['run']): Scenario => ({ key, label, requests: n, executions: 1, timing, run });
 	const small = work.smallExecutions * work.smallItems;
@@ -66,5 +68,11 @@ export function createScenarios(target: Target, work: Workload): Scenario[] {
 			timing: 'call',
 			run: (log) => runPool(small, 1, () => timed(log, () => peer.send(url, certificates))),
 		},
+		// The cost of OAuth per item once the token is cached (a schedule's steady state): the same
+		// execution without and with a Bearer token, as a pair of its own.
+		...(oauthCredential ? [
+			single('node-plain', 'node: 1 execution, default batching, no OAuth', 'undici', () => runExecution({ url: url.href, items: n, sequential: false, credential })),
+			single('node-oauth', 'node: 1 execution, default batching, OAuth token', 'undici', () => runExecution({ url: url.href, items: n, sequential: false, credential: oauthCredential })),
+		] : []),
 	];
 }

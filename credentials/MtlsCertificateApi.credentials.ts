@@ -2,7 +2,8 @@ import type { ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
 
 /**
  * What partners hand out for mutual TLS: a PEM bundle (encrypted private key + client
- * certificate + chain), the key's passphrase, and optionally the CA of their server.
+ * certificate + chain), the key's passphrase, and optionally the CA of their server; and, when
+ * their API also wants an OAuth 2.0 token obtained with that certificate (RFC 8705), the client.
  */
 export class MtlsCertificateApi implements ICredentialType {
 	name = 'mtlsCertificateApi';
@@ -91,6 +92,112 @@ export class MtlsCertificateApi implements ICredentialType {
 			default: '',
 			placeholder: 'Optional',
 			description: 'The passphrase of the next key (or the next .p12 file\'s password)',
+		},
+		{
+			displayName: 'Authentication',
+			name: 'authentication',
+			type: 'options',
+			options: [
+				{ name: 'None', value: 'none', description: 'The client certificate is the only credential' },
+				{
+					name: 'OAuth2 Client Credentials over mTLS',
+					value: 'oauth2ClientCredentials',
+					description: 'Get an access token with this certificate (RFC 8705) and send it as Bearer token with every request',
+				},
+			],
+			default: 'none',
+			description: 'Open Banking, FAPI and many gateways also want an OAuth 2.0 access token obtained with the same certificate',
+		},
+		{
+			displayName: 'Token URL',
+			name: 'tokenUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://mtls.as.partner.example/token',
+			description: 'The token endpoint (for servers with RFC 8705 aliases, the mTLS one). Wins over the Issuer URL when both are set.',
+			hint: 'Or leave empty and set the Issuer URL to read it from the partner\'s metadata',
+			displayOptions: { show: { authentication: ['oauth2ClientCredentials'] } },
+		},
+		{
+			displayName: 'Issuer URL',
+			name: 'issuerUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://as.partner.example',
+			description:
+				'Optional. The authorization server\'s issuer: the token endpoint is read from /.well-known/oauth-authorization-server or openid-configuration, preferring mtls_endpoint_aliases',
+			displayOptions: { show: { authentication: ['oauth2ClientCredentials'] } },
+		},
+		{
+			displayName: 'Client ID',
+			name: 'clientId',
+			type: 'string',
+			default: '',
+			description: 'The client ID the partner registered for this certificate',
+			displayOptions: { show: { authentication: ['oauth2ClientCredentials'] } },
+		},
+		{
+			displayName: 'Client Authentication',
+			name: 'clientAuthMethod',
+			type: 'options',
+			options: [
+				{ name: 'Certificate (tls_client_auth)', value: 'tls_client_auth', description: 'The CA-issued certificate authenticates the client; register its subject DN' },
+				{ name: 'Self-Signed Certificate (self_signed_tls_client_auth)', value: 'self_signed_tls_client_auth', description: 'Register the certificate (its x5t#S256 thumbprint) in the client\'s JWKS' },
+				{ name: 'Signed JWT (private_key_jwt)', value: 'private_key_jwt', description: 'A short-lived assertion signed with the certificate\'s key' },
+				{ name: 'Client Secret in Header (client_secret_basic)', value: 'client_secret_basic' },
+				{ name: 'Client Secret in Body (client_secret_post)', value: 'client_secret_post' },
+			],
+			default: 'tls_client_auth',
+			description: 'How the client proves who it is at the token endpoint (token_endpoint_auth_method at the partner)',
+			displayOptions: { show: { authentication: ['oauth2ClientCredentials'] } },
+		},
+		{
+			displayName: 'Client Secret',
+			name: 'clientSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			displayOptions: { show: { authentication: ['oauth2ClientCredentials'], clientAuthMethod: ['client_secret_basic', 'client_secret_post'] } },
+		},
+		{
+			displayName: 'Scope',
+			name: 'scope',
+			type: 'string',
+			default: '',
+			placeholder: 'accounts payments',
+			description: 'Optional. Space-separated scopes to ask for',
+			displayOptions: { show: { authentication: ['oauth2ClientCredentials'] } },
+		},
+		{
+			displayName: 'Audience',
+			name: 'audience',
+			type: 'string',
+			default: '',
+			placeholder: 'https://api.partner.example/',
+			description: 'Optional. The API the token is for, sent as "resource" (RFC 8707)',
+			displayOptions: { show: { authentication: ['oauth2ClientCredentials'] } },
+		},
+		// Extra parameters name public things (an account, a purpose); secrets belong in Client Secret.
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field
+		{
+			displayName: 'Extra Token Parameters',
+			name: 'tokenParameters',
+			type: 'fixedCollection',
+			typeOptions: { multipleValues: true },
+			default: {},
+			placeholder: 'Add Parameter',
+			description: 'Optional. More form parameters for the token request, as the partner documents them',
+			displayOptions: { show: { authentication: ['oauth2ClientCredentials'] } },
+			options: [
+				{
+					displayName: 'Parameter',
+					name: 'parameter',
+					values: [
+						{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+						{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+					],
+				},
+			],
 		},
 	];
 }

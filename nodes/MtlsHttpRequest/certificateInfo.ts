@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { RequestSpecError } from '../../lib/errors';
 import { ChainProbeOptions, fetchServerChain } from '../../lib/http/peer';
+import { certificateThumbprint } from '../../lib/oauth/binding';
 import { sharedMaterials } from '../../lib/tls/cache';
 import { describeCertificate } from '../../lib/tls/inspect';
 import type { TlsMaterial } from '../../lib/tls/material';
@@ -51,7 +52,8 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 		certificatesOf(material, source === 'nextCertificateBundle' ? 'next ' : '', false).map(({ role, certificate }) => {
 			const isLeaf = certificate === material.leaf;
 			const warnings = isLeaf ? material.warnings : null;
-			return toRow(describeCertificate(certificate, now), threshold, { source, role, inUse: material === active, isLeaf, warnings });
+			const x5tS256 = isLeaf ? certificateThumbprint(certificate) : null;
+			return toRow(describeCertificate(certificate, now), threshold, { source, role, inUse: material === active, isLeaf, warnings, x5tS256 });
 		});
 	// The CA field is shared by both bundles and verifies the server whichever certificate is presented.
 	const caRows = current.ca.map((certificate) => toRow(describeCertificate(certificate, now), threshold, {
@@ -120,6 +122,8 @@ interface RowContext {
 	server?: { host: string; checkedName: string | null; trusted: boolean; trustError: string | null; clientCertificatePresented: boolean; pinMatches: boolean | null };
 	/** The bundle's warnings (weak key encryption, missing clientAuth…), on its client certificate's row. */
 	warnings?: string[] | null;
+	/** RFC 8705 x5t#S256 of a client certificate: what partners register for OAuth over mTLS. */
+	x5tS256?: string | null;
 }
 
 /**
@@ -143,6 +147,7 @@ function toRow(facts: ReturnType<typeof describeCertificate>, threshold: number,
 		serialNumber: facts.serialNumber,
 		fingerprint256: facts.fingerprint256,
 		publicKeyPin: context.isLeaf ? `sha256//${facts.publicKeyPin}` : null,
+		x5tS256: context.x5tS256 ?? null,
 		subjectAltNames: facts.subjectAltNames,
 		extendedKeyUsage: facts.extendedKeyUsage,
 		server: context.server?.host ?? null,

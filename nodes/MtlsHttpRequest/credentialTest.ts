@@ -7,6 +7,7 @@ import { sharedMaterials } from '../../lib/tls/cache';
 import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation';
 import type { TransportPolicy } from '../../lib/http/policy';
 import { credentialTestPolicy } from './context';
+import { describeTokenTest } from './oauth';
 import { failedMessage, passedMessage, rejectedMessage } from './testMessages';
 
 interface CredentialData extends RotatingInput {
@@ -27,7 +28,6 @@ export async function mtlsCertificateTest(this: ICredentialTestFunctions, creden
 		return { status: 'Error', message: failedMessage(error) };
 	}
 	const material = selection.material;
-	if (!data.testUrl?.trim()) return { status: 'OK', message: passedMessage(selection) };
 	let policy: TransportPolicy;
 	try {
 		policy = credentialTestPolicy();
@@ -35,6 +35,14 @@ export async function mtlsCertificateTest(this: ICredentialTestFunctions, creden
 		const invalid = new RequestSpecError('PROXY_INVALID', 'The HTTPS_PROXY environment variable is not a valid URL', { description: 'Ask the administrator to fix it.', cause: error });
 		return { status: 'Error', message: failedMessage(invalid, selection) };
 	}
+	// With Authentication set, the test also obtains a token and describes it (never shows it).
+	let tokenSummary: string | undefined;
+	try {
+		tokenSummary = await describeTokenTest(data, selection, policy);
+	} catch (error) {
+		return { status: 'Error', message: failedMessage(error, selection) };
+	}
+	if (!data.testUrl?.trim()) return { status: 'OK', message: [tokenSummary, passedMessage(selection)].filter(Boolean).join('\n') };
 	const agent = createAgent(material, { ...policy, connectionsPerOrigin: 1 });
 	try {
 		const result = await probe(agent, data.testUrl.trim(), policy.egress);

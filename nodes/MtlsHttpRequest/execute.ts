@@ -1,16 +1,16 @@
 import { sleep } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import type { Dispatcher } from 'undici';
 
 import { createAgent, DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../lib/http/agent';
 import { closeAgent } from '../../lib/http/close';
 import { toTransportError } from '../../lib/http/failures';
-import { HttpRequest, limitSize, open, readBody } from '../../lib/http/send';
+import { HttpRequest, limitSize, readBody } from '../../lib/http/send';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { sharedSessions } from '../../lib/tls/sessions';
 import { addHints, transportPolicyOf } from './context';
 import { credentialNotices, loadCredential } from './credential';
 import { HttpStatusError, toErrorJson, toNodeError } from './errors';
+import { OAuthPlan, Open, opener, readOAuth, startOAuth } from './oauth';
 import { BinaryReader, itemParameters, rawPagination, readRequest, readSettings, ExecutionSettings } from './parameters';
 import { digestOf, evaluatorFor, Page, paginate } from './pagination';
 import { chooseFormat, decodeText, parseJsonBody, toBinaryItem, toItems } from './response';
@@ -30,11 +30,14 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	let settings: ExecutionSettings;
 	let material: TlsMaterial;
 	let toolOrigin: string | undefined;
+	let oauth: OAuthPlan | undefined;
 	try {
 		settings = readSettings(itemParameters(ctx, 0), items.length, rawPagination(ctx));
 		if (isToolUse(ctx.getNode())) toolOrigin = fixedOriginOf(ctx.getNode().parameters.url);
 		const selection = await loadCredential(ctx, settings.tls.versions);
 		material = selection.material;
+		// OAuth (issue 14): the credential's token settings, checked with the rest of the credential.
+		oauth = await readOAuth(ctx, selection);
 		addHints(ctx, credentialNotices(selection, settings.expiryWarningDays));
 	} catch (error) {
 		// The credential and these settings are the same for every item: fail fast, before any connection.
@@ -48,14 +51,18 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	const policy = transportPolicyOf(ctx, settings);
 	const egress = policy.egress;
 	const agent = createAgent(material, { ...policy, connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN, sessions: sharedSessions, allowH2: settings.tls.allowH2 });
+	// Requests go out with the credential's OAuth token (when set); the token request uses this Agent too.
+	const session = oauth && startOAuth(oauth, agent, { signal, egress });
+	const openRequest = opener(agent, session);
 	const results: ItemResult[] = new Array(items.length);
 	try {
 		const template = await requestTemplate(ctx);
 		await runBatches(items.length, settings, DEFAULT_CONNECTIONS_PER_ORIGIN, async (itemIndex) => {
-			results[itemIndex] = await runItem(ctx, agent, settings, itemIndex, { signal, egress }, template, toolOrigin);
+			results[itemIndex] = await runItem(ctx, openRequest, settings, itemIndex, { signal, egress }, template, toolOrigin);
 			return !('error' in results[itemIndex]) || ctx.continueOnFail();
 		});
 	} finally {
+		if (session) addHints(ctx, [...session.hints]);
 		if (signal?.aborted) await agent.destroy();
 		else await closeAgent(agent);
 	}
@@ -64,7 +71,7 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 
 async function runItem(
 	ctx: IExecuteFunctions,
-	agent: Dispatcher,
+	openRequest: Open,
 	settings: ExecutionSettings,
 	itemIndex: number,
 	shared: Pick<HttpRequest, 'signal' | 'egress'>,
@@ -79,7 +86,7 @@ async function runItem(
 			checkToolOrigin(request.url, toolOrigin);
 			request.redirect = { ...request.redirect, allowCrossOrigin: false };
 		}
-		const fetch = (next: HttpRequest) => fetchPage(ctx, agent, settings, next, itemIndex);
+		const fetch = (next: HttpRequest) => fetchPage(ctx, openRequest, settings, next, itemIndex);
 		if (!settings.pagination) {
 			const page = await fetch(request);
 			const failure = statusFailure(page, settings);
@@ -119,8 +126,8 @@ function statusFailure(page: Page & { error?: HttpStatusError }, settings: Execu
 }
 
 /** One request and its response shaped into items; files stream into binary data. */
-async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: ExecutionSettings, request: HttpRequest, itemIndex: number): Promise<Page & { error?: HttpStatusError }> {
-	const response = await open(agent, request);
+async function fetchPage(ctx: IExecuteFunctions, openRequest: Open, settings: ExecutionSettings, request: HttpRequest, itemIndex: number): Promise<Page & { error?: HttpStatusError }> {
+	const response = await openRequest(request);
 	const head = { headers: response.headers, statusCode: response.statusCode };
 	if (response.statusCode >= 400 && !settings.response.neverError) {
 		const body = await readBody(response, ERROR_BODY_BYTES).catch(() => Buffer.alloc(0));
