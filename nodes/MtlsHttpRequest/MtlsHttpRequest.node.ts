@@ -1,4 +1,3 @@
-import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { mtlsCertificateTest } from './credentialTest';
@@ -17,8 +16,12 @@ export class MtlsHttpRequest implements INodeType {
 		description: "Call a partner's REST API over mutual TLS with a client certificate",
 		defaults: { name: 'mTLS HTTP Request' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		// The string, not NodeConnectionTypes.Main: n8n-workflow 1.79–1.82 (n8n ≤ 1.82) has no
+		// NodeConnectionTypes, so reading it throws and n8n skips the whole package ("Class could not be found").
+		// eslint-disable-next-line @n8n/community-nodes/node-connection-type-literal
+		inputs: ['main'],
+		// eslint-disable-next-line @n8n/community-nodes/node-connection-type-literal
+		outputs: ['main'],
 		credentials: [{ name: 'mtlsCertificateApi', required: true, testedBy: 'mtlsCertificateTest' }],
 		properties,
 	};
