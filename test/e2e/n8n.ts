@@ -460,10 +460,15 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 /** A fresh n8n with this package installed the way the UI installs it, and the given data imported. */
 export async function prepareN8n(credentials: CredentialJson[], workflows: WorkflowJson[]): Promise<N8n> {
 	const n8n = createN8n();
-	await n8n.installRepo();
-	await n8n.importCredentials(credentials);
-	await n8n.importWorkflows(workflows);
-	return n8n;
+	try {
+		await n8n.installRepo();
+		await n8n.importCredentials(credentials);
+		await n8n.importWorkflows(workflows);
+		return n8n;
+	} catch (error) {
+		n8n.dispose();
+		throw error;
+	}
 }
 
 /** Closes the test servers, stops n8n and removes the test PKI, whatever of them was started. */

@@ -55,6 +55,7 @@ const calls: Call[] = [];
 let replies: Reply[] = [];
 
 before(async () => {
+	const setupStarted = Date.now();
 	pki = createStandardPki();
 	partner = await startMtlsServer({ keyPem: pki.server.keyPem, certPem: pki.server.certPem, clientCa: pki.ca.certPem });
 	recordCalls(partner);
@@ -77,6 +78,7 @@ before(async () => {
 	};
 	await main.importCredentials([credential]);
 	await main.importWorkflows([webhookWorkflow(credential)]);
+	// n8n 2.x serves a workflow's published version; import alone (even --activeState=fromJson) does not publish.
 	const published = await main.cli(['publish:workflow', `--id=${WORKFLOW_ID}`]);
 	assert.equal(published.code, 0, `publish:workflow failed\n${tail(published.output)}`);
 
@@ -94,8 +96,10 @@ before(async () => {
 	]);
 	const url = `http://127.0.0.1:${mainPort}/webhook/${WEBHOOK_PATH}`;
 	// The main registers the webhook after it reports ready; the first call waits for that.
-	await waitForWebhook(url, main);
+	await waitForWebhook(url);
+	const started = Date.now();
 	replies = await callWebhook(url);
+	console.log(`set-up ${((started - setupStarted) / 1000).toFixed(0)} s; ${CALLS} calls in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }, SETUP);
 
 after(async () => {
@@ -133,6 +137,11 @@ function logOf(n8n: N8n): string {
 function logTail(n8n: N8n | undefined): string {
 	const file = n8n && logOf(n8n);
 	return file && existsSync(file) ? tail(readFileSync(file, 'utf8'), 40) : '(no log)';
+}
+
+/** The end of every n8n process's log, for failure messages. */
+function logs(): string {
+	return [`--- main ---\n${logTail(main)}`, ...workers.map((worker, i) => `--- ${WORKERS[i]} ---\n${logTail(worker)}`)].join('\n');
 }
 
 /** Webhook → mTLS node → the webhook answers with the partner's reply (the last node's first item). */
@@ -190,7 +199,7 @@ async function waitUntilReady(url: string, n8n: N8n): Promise<void> {
 }
 
 /** Sends one call until the main no longer answers 404 (the webhook is registered). */
-async function waitForWebhook(url: string, n8n: N8n): Promise<void> {
+async function waitForWebhook(url: string): Promise<void> {
 	const deadline = Date.now() + READY_TIMEOUT_MS;
 	let last: Reply | undefined;
 	while (Date.now() < deadline) {
@@ -198,7 +207,7 @@ async function waitForWebhook(url: string, n8n: N8n): Promise<void> {
 		if (last.status !== 404) break;
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
-	if (last?.status !== 200) throw new Error(`warm-up call: HTTP ${last?.status} ${last?.body}\n${logTail(n8n)}`);
+	if (last?.status !== 200) throw new Error(`warm-up call: HTTP ${last?.status} ${last?.body}\n${logs()}`);
 }
 
 async function post(url: string, call: number): Promise<Reply> {
@@ -229,8 +238,7 @@ function byWorker(): Map<string, Call[]> {
 
 test(`${CALLS} webhook calls in queue mode: every execution succeeds with the partner's reply`, () => {
 	const failed = replies.filter(({ status }) => status !== 200);
-	assert.deepEqual(failed.slice(0, 5), [], `${failed.length} of ${CALLS} calls failed\n--- main ---\n${logTail(main)}\n` +
-		workers.map((worker, i) => `--- ${WORKERS[i]} ---\n${logTail(worker)}`).join('\n'));
+	assert.deepEqual(failed.slice(0, 5), [], `${failed.length} of ${CALLS} calls failed\n${logs()}`);
 	for (const reply of replies) {
 		const body = JSON.parse(reply.body) as Call;
 		assert.equal(body.call, reply.call, 'each reply answers its own call');
