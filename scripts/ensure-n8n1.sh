@@ -46,7 +46,8 @@ node_headers() {
 install_headers() {
 	say "fetching the headers of Node $NODE_VERSION (the node npm package)"
 	rm -rf "$CACHE/headers-$NODE_VERSION"
-	npm install --prefix "$CACHE/headers-$NODE_VERSION" --ignore-scripts --no-audit --no-fund "node@$NODE_VERSION" >>"$LOG" 2>&1 ||
+	# The `node` package fetches its platform build (with include/) in an install script.
+	npm install --prefix "$CACHE/headers-$NODE_VERSION" --ignore-scripts=false --no-audit --no-fund "node@$NODE_VERSION" >>"$LOG" 2>&1 ||
 		fail "npm install node@$NODE_VERSION"
 }
 
