@@ -13,13 +13,14 @@ N8N_VERSION="${N8N_MTLS_N8N_VERSION:-1.81.4}"
 # last release installs in its place (n8n only uses it in the Spreadsheet File node).
 XLSX_VERSION=0.18.5
 
+# n8n 1.x refuses Node 23 and newer (engines "<= 22"); on such a machine it runs on this Node 20.
+NODE20_VERSION=20.20.2
+
 CACHE="${N8N_MTLS_CACHE:-$HOME/.cache/n8n-nodes-mtls}"
-NODE="${N8N_MTLS_N8N_NODE:-$(command -v node)}"
-NODE_VERSION="$("$NODE" --version)"
-NODE_VERSION="${NODE_VERSION#v}"
-N8N_DIR="$CACHE/n8n-$N8N_VERSION-node${NODE_VERSION%%.*}"
-MARKER="$CACHE/.complete-n8n-$N8N_VERSION-node-$NODE_VERSION"
+NODE20="$CACHE/node20/node_modules/node/bin/node"
 LOG="$CACHE/ensure-n8n-$N8N_VERSION.log"
+# Set by pick_node once the lock is held.
+NODE= NODE_VERSION= N8N_DIR= MARKER=
 
 say() { echo "[ensure-n8n1] $*"; }
 
@@ -37,7 +38,7 @@ node_headers() {
 	local prefix dir
 	prefix="$(dirname "$(dirname "$(readlink -f "$NODE")")")"
 	[[ -f "$prefix/include/node/node.h" ]] && { echo "$prefix"; return 0; }
-	for dir in "$CACHE/headers-$NODE_VERSION"/node_modules/node/node_modules/node-*; do
+	for dir in "$CACHE/headers-$NODE_VERSION"/node_modules/node/node_modules/node-* "$CACHE/node20"/node_modules/node/node_modules/node-*; do
 		[[ -f "$dir/include/node/node.h" ]] && { echo "$dir"; return 0; }
 	done
 	return 1
@@ -49,6 +50,26 @@ install_headers() {
 	# The `node` package fetches its platform build (with include/) in an install script.
 	npm install --prefix "$CACHE/headers-$NODE_VERSION" --ignore-scripts=false --no-audit --no-fund "node@$NODE_VERSION" >>"$LOG" 2>&1 ||
 		fail "npm install node@$NODE_VERSION"
+}
+
+# The Node on PATH (or $N8N_MTLS_N8N_NODE); the cached Node 20 when PATH has one n8n 1.x refuses.
+# test/e2e/n8n.ts makes the same choice.
+pick_node() {
+	NODE="${N8N_MTLS_N8N_NODE:-$(command -v node)}"
+	if [[ -z "${N8N_MTLS_N8N_NODE:-}" ]] && (($("$NODE" -p 'process.versions.node.split(".")[0]') > 22)); then
+		NODE="$NODE20"
+		if [[ "$("$NODE" --version 2>/dev/null)" != "v$NODE20_VERSION" ]]; then
+			say "Node on PATH is newer than n8n 1.x accepts; installing Node $NODE20_VERSION into $CACHE/node20"
+			rm -rf "$CACHE/node20"
+			# The `node` package fetches its platform build in an install script.
+			npm install --prefix "$CACHE/node20" --ignore-scripts=false --no-audit --no-fund "node@$NODE20_VERSION" >>"$LOG" 2>&1 ||
+				fail "npm install node@$NODE20_VERSION"
+		fi
+	fi
+	NODE_VERSION="$("$NODE" --version)"
+	NODE_VERSION="${NODE_VERSION#v}"
+	N8N_DIR="$CACHE/n8n-$N8N_VERSION-node${NODE_VERSION%%.*}"
+	MARKER="$CACHE/.complete-n8n-$N8N_VERSION-node-$NODE_VERSION"
 }
 
 n8n_runs() {
@@ -81,12 +102,13 @@ main() {
 		say "another install is running; waiting for it"
 		flock 9
 	fi
+	: >"$LOG"
+	local started=$SECONDS
+	pick_node
 	if [[ -f "$MARKER" ]]; then
 		say "n8n $N8N_VERSION on Node $NODE_VERSION is ready ($N8N_DIR)"
 		return 0
 	fi
-	: >"$LOG"
-	local started=$SECONDS
 	node_headers >/dev/null || install_headers
 	node_headers >/dev/null || fail "no headers for Node $NODE_VERSION"
 	n8n_runs || install_n8n

@@ -31,8 +31,8 @@ export interface N8nPaths {
 
 /**
  * The same paths the install scripts use. By default n8n 2.40.7 on Node 24 (scripts/ensure-n8n.sh);
- * with N8N_MTLS_N8N_VERSION set, that n8n on the Node running the tests or on N8N_MTLS_N8N_NODE
- * (scripts/ensure-n8n1.sh installs n8n 1.x that way).
+ * with N8N_MTLS_N8N_VERSION set, that n8n on N8N_MTLS_N8N_NODE or the Node running the tests (the
+ * cached Node 20 for n8n 1.x if that one is newer than 22); scripts/ensure-n8n1.sh installs it so.
  */
 export function resolvePaths(): N8nPaths {
 	const cache = process.env.N8N_MTLS_CACHE || join(homedir(), '.cache', 'n8n-nodes-mtls');
@@ -43,8 +43,11 @@ export function resolvePaths(): N8nPaths {
 		const marker = join(cache, `.complete-n8n-${N8N_VERSION}-node-${NODE_VERSION}`);
 		return { cache, version: N8N_VERSION, node, nodeVersion: NODE_VERSION, cli: join(modules, 'n8n', 'bin', 'n8n'), modules, marker };
 	}
-	const node = process.env.N8N_MTLS_N8N_NODE || process.execPath;
-	const nodeVersion = node === process.execPath ? process.versions.node : execFileSync(node, ['--version'], { encoding: 'utf8' }).trim().slice(1);
+	// n8n 1.x refuses Node 23+; the script then installs Node 20 into the cache (as for Node 24 above).
+	const tooNew = version.startsWith('1.') && Number(process.versions.node.split('.')[0]) > 22;
+	const node = process.env.N8N_MTLS_N8N_NODE || (tooNew ? join(cache, 'node20', 'node_modules', 'node', 'bin', 'node') : process.execPath);
+	const nodeVersion = node === process.execPath ? process.versions.node
+		: existsSync(node) ? execFileSync(node, ['--version'], { encoding: 'utf8' }).trim().slice(1) : 'not installed';
 	const modules = join(cache, `n8n-${version}-node${nodeVersion.split('.')[0]}`, 'node_modules');
 	const marker = join(cache, `.complete-n8n-${version}-node-${nodeVersion}`);
 	return { cache, version, node, nodeVersion, cli: join(modules, 'n8n', 'bin', 'n8n'), modules, marker };
@@ -195,12 +198,13 @@ export class N8n {
 	/**
 	 * Reproduces CommunityPackagesService.installOrUpdatePackage of n8n 1.81: `npm init -y` in nodes/,
 	 * then a plain `npm install <package>` there, so npm's defaults apply (peer dependencies installed
-	 * unless optional, install scripts on). n8n passes only PATH to npm; HOME stays so npm finds its
-	 * configuration, and the `npm_config_*` of a surrounding `npm run` are left out like n8n does.
+	 * unless optional, install scripts on). n8n passes only PATH to npm; here the `npm_*` variables of
+	 * a surrounding `npm run` (its ignore-scripts=true) are left out, the rest (HOME, proxy and CA
+	 * settings npm may need to reach its registry) stays.
 	 */
 	private async installPackageLikeN8n1(tarball: string): Promise<void> {
 		const nodes = join(this.dataDir, 'nodes');
-		const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? homedir() };
+		const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
 		mkdirSync(nodes, { recursive: true });
 		if (!existsSync(join(nodes, 'package.json'))) await runOrThrow('npm', ['init', '-y'], { cwd: nodes, env });
 		await runOrThrow('npm', ['install', tarball], { cwd: nodes, env });
