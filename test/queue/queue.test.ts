@@ -165,27 +165,26 @@ function webhookWorkflow(credential: CredentialJson): WorkflowJson {
 	};
 }
 
-/** The partner answers /who with who called and whether that connection resumed a TLS session. */
+/**
+ * The partner answers /who with who called and whether that connection resumed a TLS session.
+ * Connections are numbered as their handshakes complete, so a worker's first one is the lowest.
+ */
 function recordCalls(server: MtlsServer): void {
 	const connections = new WeakMap<TLSSocket, number>();
+	let count = 0;
+	server.server.on('secureConnection', (socket: TLSSocket) => connections.set(socket, ++count));
 	server.route('/who', (req, res) => {
 		const socket = req.socket as TLSSocket;
-		if (!connections.has(socket)) connections.set(socket, nextConnection());
 		const seen: Call = {
 			worker: String(req.headers['x-worker']),
 			call: Number(req.headers['x-call']),
-			connection: connections.get(socket) as number,
+			connection: connections.get(socket) ?? 0,
 			resumed: socket.isSessionReused(),
 		};
 		calls.push(seen);
 		res.setHeader('content-type', 'application/json');
 		res.end(JSON.stringify(seen));
 	});
-}
-
-let connectionCount = 0;
-function nextConnection(): number {
-	return ++connectionCount;
 }
 
 async function waitUntilReady(url: string, n8n: N8n): Promise<void> {
@@ -257,12 +256,12 @@ test('the executions are spread over both workers', () => {
 
 test('each worker resumes TLS sessions from its own cache', () => {
 	for (const name of WORKERS) {
-		// In arrival order, warm-up call included: a worker's cache starts empty.
-		const connections = new Map(calls.filter((call) => call.worker === name).map(({ connection, resumed }) => [connection, resumed]));
-		const resumed = [...connections.values()];
-		const full = resumed.flatMap((reused, i) => (reused ? [] : [i]));
-		console.log(`${name}: ${connections.size} TLS connections, ${connections.size - full.length} resumed; full handshakes at ${full.join(' ')}`);
-		assert.equal(resumed[0], false, `${name} resumed its very first connection: the session must have come from another process`);
-		assert.ok(full.length < connections.size, `${name} never resumed a TLS session`);
+		// Warm-up call included: a worker's cache starts empty, so its first handshake must be a full one.
+		const own = calls.filter((call) => call.worker === name).sort((a, b) => a.connection - b.connection);
+		const reused = [...new Map(own.map(({ connection, resumed }) => [connection, resumed])).values()];
+		const full = reused.flatMap((resumed, i) => (resumed ? [] : [i]));
+		console.log(`${name}: ${reused.length} TLS connections, ${reused.length - full.length} resumed; full handshakes at ${full.join(' ')}`);
+		assert.equal(reused[0], false, `${name} resumed its very first connection: the session must have come from another process`);
+		assert.ok(full.length < reused.length, `${name} never resumed a TLS session`);
 	}
 });
