@@ -3,13 +3,14 @@
  * way a user would: the package is packed and installed like the community-nodes UI does it,
  * credentials and workflows are imported with the CLI, workflows run headlessly with execute-batch.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 
+/** The n8n the e2e suite runs by default, on Node 24 (scripts/ensure-n8n.sh). */
 export const N8N_VERSION = '2.40.7';
 export const NODE_VERSION = '24.21.0';
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -18,24 +19,38 @@ const CLI_TIMEOUT_MS = 4 * 60_000;
 
 export interface N8nPaths {
 	cache: string;
+	/** The n8n version installed there. */
+	version: string;
 	node: string;
+	nodeVersion: string;
 	cli: string;
 	/** n8n's own node_modules, for helpers such as bcryptjs. */
 	modules: string;
 	marker: string;
 }
 
-/** The same paths scripts/ensure-n8n.sh installs to. */
+/**
+ * The same paths the install scripts use. By default n8n 2.40.7 on Node 24 (scripts/ensure-n8n.sh);
+ * with N8N_MTLS_N8N_VERSION set, that n8n on N8N_MTLS_N8N_NODE or the Node running the tests (the
+ * cached Node 20 for n8n 1.x if that one is newer than 22); scripts/ensure-n8n1.sh installs it so.
+ */
 export function resolvePaths(): N8nPaths {
 	const cache = process.env.N8N_MTLS_CACHE || join(homedir(), '.cache', 'n8n-nodes-mtls');
-	const modules = join(cache, `n8n-${N8N_VERSION}`, 'node_modules');
-	return {
-		cache,
-		node: join(cache, 'node24', 'node_modules', 'node', 'bin', 'node'),
-		cli: join(modules, 'n8n', 'bin', 'n8n'),
-		modules,
-		marker: join(cache, `.complete-n8n-${N8N_VERSION}-node-${NODE_VERSION}`),
-	};
+	const version = process.env.N8N_MTLS_N8N_VERSION;
+	if (!version || version === N8N_VERSION) {
+		const modules = join(cache, `n8n-${N8N_VERSION}`, 'node_modules');
+		const node = join(cache, 'node24', 'node_modules', 'node', 'bin', 'node');
+		const marker = join(cache, `.complete-n8n-${N8N_VERSION}-node-${NODE_VERSION}`);
+		return { cache, version: N8N_VERSION, node, nodeVersion: NODE_VERSION, cli: join(modules, 'n8n', 'bin', 'n8n'), modules, marker };
+	}
+	// n8n 1.x refuses Node 23+; the script then installs Node 20 into the cache (as for Node 24 above).
+	const tooNew = version.startsWith('1.') && Number(process.versions.node.split('.')[0]) > 22;
+	const node = process.env.N8N_MTLS_N8N_NODE || (tooNew ? join(cache, 'node20', 'node_modules', 'node', 'bin', 'node') : process.execPath);
+	const nodeVersion = node === process.execPath ? process.versions.node
+		: existsSync(node) ? execFileSync(node, ['--version'], { encoding: 'utf8' }).trim().slice(1) : 'not installed';
+	const modules = join(cache, `n8n-${version}-node${nodeVersion.split('.')[0]}`, 'node_modules');
+	const marker = join(cache, `.complete-n8n-${version}-node-${nodeVersion}`);
+	return { cache, version, node, nodeVersion, cli: join(modules, 'n8n', 'bin', 'n8n'), modules, marker };
 }
 
 export interface CliResult {
@@ -91,6 +106,17 @@ export interface CliOptions {
 export interface StartOptions {
 	port: number;
 	env?: Record<string, string>;
+	/** Append n8n's output to this file instead of the test's own stdout. */
+	logFile?: string;
+}
+
+export interface WorkerOptions {
+	/** Jobs the worker runs at once (`n8n worker --concurrency`). */
+	concurrency: number;
+	/** The worker server's port, answering /healthz/readiness. */
+	healthPort: number;
+	env?: Record<string, string>;
+	logFile?: string;
 }
 
 /** The subset of n8n's exported workflow format the tests need. */
@@ -140,6 +166,8 @@ export function linearWorkflow(id: string, name: string, nodes: NodeJson[]): Wor
 
 export class N8n {
 	readonly paths = resolvePaths();
+	/** Environment for every n8n process of this instance (CLI, start, worker), e.g. queue mode's. */
+	readonly settings: Record<string, string> = {};
 	private brokerPort = 0;
 
 	/** `userFolder` is n8n's N8N_USER_FOLDER; n8n keeps its data in `<userFolder>/.n8n`. */
@@ -154,11 +182,12 @@ export class N8n {
 	}
 
 	/**
-	 * Reproduces CommunityPackagesService.downloadPackage of n8n 2.40: unpack into
+	 * On n8n 2.x, reproduces CommunityPackagesService.downloadPackage of n8n 2.40: unpack into
 	 * nodes/node_modules/<name>, drop dev/peer/optional dependencies (n8n-workflow must come from n8n
 	 * itself), `npm install` with n8n's exact flags, then record the package in nodes/package.json.
 	 */
 	async installPackage(tarball: string): Promise<void> {
+		if (this.paths.version.startsWith('1.')) return this.installPackageLikeN8n1(tarball);
 		rmSync(this.packageDir, { recursive: true, force: true });
 		mkdirSync(this.packageDir, { recursive: true });
 		await runOrThrow('tar', ['-xzf', tarball, '-C', this.packageDir, '--strip-components=1']);
@@ -170,6 +199,21 @@ export class N8n {
 			'--ignore-scripts=true', '--package-lock=false'], { cwd: this.packageDir });
 		const ledger = { name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: manifest.version } };
 		writeFileSync(join(this.dataDir, 'nodes', 'package.json'), JSON.stringify(ledger, null, 2));
+	}
+
+	/**
+	 * Reproduces CommunityPackagesService.installOrUpdatePackage of n8n 1.81: `npm init -y` in nodes/,
+	 * then a plain `npm install <package>` there, so npm's defaults apply (peer dependencies installed
+	 * unless optional, install scripts on). n8n passes only PATH to npm; here the `npm_*` variables of
+	 * a surrounding `npm run` (its ignore-scripts=true) are left out, the rest (HOME, proxy and CA
+	 * settings npm may need to reach its registry) stays.
+	 */
+	private async installPackageLikeN8n1(tarball: string): Promise<void> {
+		const nodes = join(this.dataDir, 'nodes');
+		const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+		mkdirSync(nodes, { recursive: true });
+		if (!existsSync(join(nodes, 'package.json'))) await runOrThrow('npm', ['init', '-y'], { cwd: nodes, env });
+		await runOrThrow('npm', ['install', tarball], { cwd: nodes, env });
 	}
 
 	/** Packs the repo as built in dist/ and installs it; the tarball does not outlive the call. */
@@ -221,9 +265,13 @@ export class N8n {
 
 	/** `n8n start`: the editor on http://localhost:<port>. The caller stops it with stopProcess(). */
 	async start(options: StartOptions): Promise<ChildProcess> {
-		this.brokerPort ||= await findFreePort();
-		const env = { ...this.env(), N8N_PORT: String(options.port), N8N_SECURE_COOKIE: 'false', ...options.env };
-		return spawn(this.paths.node, [this.paths.cli, 'start'], { env, stdio: 'inherit', detached: true });
+		return this.launch(['start'], { N8N_PORT: String(options.port), N8N_SECURE_COOKIE: 'false', ...options.env }, options.logFile);
+	}
+
+	/** `n8n worker` (queue mode) with its health server on. The caller stops it with stopProcess(). */
+	async startWorker(options: WorkerOptions): Promise<ChildProcess> {
+		const env = { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(options.healthPort), ...options.env };
+		return this.launch(['worker', `--concurrency=${options.concurrency}`], env, options.logFile);
 	}
 
 	async cli(args: string[], options: CliOptions = {}): Promise<CliResult> {
@@ -233,6 +281,18 @@ export class N8n {
 
 	dispose(): void {
 		if (this.temporary) rmSync(this.userFolder, { recursive: true, force: true });
+	}
+
+	private async launch(args: string[], extraEnv: Record<string, string> = {}, logFile?: string): Promise<ChildProcess> {
+		this.brokerPort ||= await findFreePort();
+		const env = { ...this.env(), ...extraEnv };
+		if (!logFile) return spawn(this.paths.node, [this.paths.cli, ...args], { env, stdio: 'inherit', detached: true });
+		const fd = openSync(logFile, 'a');
+		try {
+			return spawn(this.paths.node, [this.paths.cli, ...args], { env, stdio: ['ignore', fd, fd], detached: true });
+		} finally {
+			closeSync(fd);
+		}
 	}
 
 	private async importFile(command: string, name: string, content: unknown): Promise<void> {
@@ -268,6 +328,7 @@ export class N8n {
 			N8N_PERSONALIZATION_ENABLED: 'false',
 			// The task runner broker listens on 5679 by default, which a running editor may hold.
 			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
+			...this.settings,
 		};
 	}
 }
@@ -276,7 +337,8 @@ export class N8n {
 export function createN8n(userFolder?: string): N8n {
 	const paths = resolvePaths();
 	if (!existsSync(paths.marker)) {
-		throw new Error(`n8n ${N8N_VERSION} is not installed in ${paths.cache}: run \`bash scripts/ensure-n8n.sh\` first`);
+		const script = paths.version === N8N_VERSION ? 'ensure-n8n.sh' : 'ensure-n8n1.sh';
+		throw new Error(`n8n ${paths.version} on Node ${paths.nodeVersion} is not installed in ${paths.cache}: run \`bash scripts/${script}\` first`);
 	}
 	if (userFolder) {
 		mkdirSync(userFolder, { recursive: true });
@@ -408,10 +470,15 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 /** A fresh n8n with this package installed the way the UI installs it, and the given data imported. */
 export async function prepareN8n(credentials: CredentialJson[], workflows: WorkflowJson[]): Promise<N8n> {
 	const n8n = createN8n();
-	await n8n.installRepo();
-	await n8n.importCredentials(credentials);
-	await n8n.importWorkflows(workflows);
-	return n8n;
+	try {
+		await n8n.installRepo();
+		await n8n.importCredentials(credentials);
+		await n8n.importWorkflows(workflows);
+		return n8n;
+	} catch (error) {
+		n8n.dispose();
+		throw error;
+	}
 }
 
 /** Closes the test servers, stops n8n and removes the test PKI, whatever of them was started. */
