@@ -5,7 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { env } from 'node:process';
+import { env, version, versions } from 'node:process';
 import * as tls from 'node:tls';
 
 import { MaterialError } from '../errors';
@@ -22,7 +22,7 @@ export interface TlsVersions {
 /** How the key reaches OpenSSL: PEM with the ordered chain, or a PKCS#12 file OpenSSL reads itself. */
 export type KeySource = { kind: 'pem'; key: string; passphrase?: string; chain: X509Certificate[] } | { kind: 'pfx'; pfx: Buffer; passphrase?: string };
 
-const THIS_NODE = `Node.js ${process.version}, OpenSSL ${process.versions.openssl}`;
+const THIS_NODE = `Node.js ${version}, OpenSSL ${versions.openssl}`;
 
 /**
  * OpenSSL refusals a user can act on, by error code or reason (a PKCS#12 file's errors come
