@@ -26,6 +26,8 @@ export const KDF_CAPS = {
 	totalIterations: 2_500_000,
 	/** scrypt's work, N·r·p (OpenSSL's default for `pkcs8 -scrypt` is 16384·8·1 = 131,072). */
 	scryptWork: 262_144,
+	/** scrypt's memory, 128·N·r bytes: OpenSSL refuses 32 MiB and more when it decrypts a key (its default maxmem). */
+	scryptMemory: 32 * 1024 * 1024,
 } as const;
 
 /** One key derivation a credential declares. */
@@ -52,7 +54,7 @@ export function checkCosts(declared: DeclaredKdf[]): void {
 		if (kdf.kind === 'scrypt') {
 			const work = kdf.cost * kdf.blockSize * kdf.parallelization;
 			scrypt += work;
-			if (work > KDF_CAPS.scryptWork || scrypt > KDF_CAPS.scryptWork) {
+			if (work > KDF_CAPS.scryptWork || scrypt > KDF_CAPS.scryptWork || 128 * kdf.cost * kdf.blockSize >= KDF_CAPS.scryptMemory) {
 				throw fail('scryptTooHigh', { what, pkcs12, n: kdf.cost, r: kdf.blockSize, p: kdf.parallelization, cap: KDF_CAPS.scryptWork });
 			}
 			continue;

@@ -156,7 +156,7 @@ export const TEXTS = {
 	scryptTooHigh: {
 		code: C.KDF_COST_TOO_HIGH,
 		field: 'certificateBundle',
-		message: (f: Subject & { n: number; r: number; p: number; cap: number }) => `The ${f.what} uses scrypt with N=${f.n}, r=${f.r}, p=${f.p}: more work (N·r·p) than this node computes (${f.cap})`,
+		message: (f: Subject & { n: number; r: number; p: number; cap: number }) => `The ${f.what} uses scrypt with N=${f.n}, r=${f.r}, p=${f.p}: more work (N·r·p) or memory (128·N·r bytes) than this node computes (N·r·p ≤ ${f.cap}, under 32 MiB)`,
 		description: (f: Subject) => `Deriving the key would block n8n for seconds. ${reencrypt(f)}`,
 	},
 	notPkcs12: {
@@ -237,7 +237,7 @@ export const NOTES = {
 	unusableCurve: (curve: string) =>
 		`The client key is on the ${curve} curve. TLS 1.3 signs only with P-256, P-384, P-521, Ed25519, Ed448 and RSA, and TLS 1.2 servers refuse other curves as well ("wrong curve"): the node would send no certificate. Ask the partner for a certificate on a new EC P-256 or RSA key.`,
 	upgradeKeySize: (type: string, bits: number) =>
-		`The ${type.toUpperCase()} key has ${bits} bits. This Node.js accepts it, but Node.js 24 (OpenSSL 3.5, security level 2) refuses keys under 2048 bits: the credential stops working after an upgrade. Ask the partner for a certificate on a new key of 2048 bits or more.`,
+		`The ${type.toUpperCase()} key has ${bits} bits. This Node.js accepts it, but OpenSSL at security level 2, the default of Node.js 24, refuses keys under 2048 bits ("ee key too small"): the credential stops working after an upgrade. Ask the partner for a certificate on a new key of 2048 bits or more.`,
 	upgradeDigest: (name: string, digest: string) =>
-		`The certificate "${name}" is signed with ${digest}. This Node.js accepts it, but Node.js 24 (OpenSSL 3.5, security level 2) refuses ${digest} signatures ("ca md too weak"): the credential stops working after an upgrade. Ask the partner to issue it again with SHA-256.`,
+		`The certificate "${name}" is signed with ${digest}. This Node.js accepts it, but OpenSSL at security level 2 (the default of several Linux distributions' Node.js builds, e.g. Debian's) refuses MD5 and SHA-1 signatures ("ca md too weak"): the credential stops working after an upgrade or a move to another machine. Ask the partner to issue it again with SHA-256.`,
 } as const;

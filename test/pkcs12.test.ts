@@ -1,0 +1,85 @@
+/**
+ * Issue 11, points 2 and 3, for PKCS#12 files: OpenSSL reads the file (node-forge only for RC2),
+ * files without any password load, and what the loader says about a file's key is right. Every
+ * accepted file is used for a real request against a local mTLS server.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import forge from 'node-forge';
+
+import { createAgent } from '../lib/http/agent';
+import { send } from '../lib/http/send';
+import { loadMaterial, MaterialInput, TlsMaterial } from '../lib/tls/material';
+import { commonName } from '../lib/tls/inspect';
+import { Authority, Issued, pkcs12File, Pki } from './fixtures/pki';
+import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
+
+const PASS = 'p12 pass';
+const LEGACY = ['-provider', 'legacy', '-provider', 'default'];
+
+describe('PKCS#12 files', () => {
+	let pki: Pki;
+	let root: Authority;
+	let intermediate: Authority;
+	let client: Issued;
+	let server: MtlsServer;
+
+	before(async () => {
+		pki = new Pki();
+		// RSA throughout, so node-forge can write the files OpenSSL will not (no password at all).
+		root = pki.createRoot('P12 Root CA', 'rsa');
+		intermediate = pki.createIntermediate(root, 'P12 Issuing CA', 'rsa');
+		client = pki.issue(intermediate, { cn: 'p12 client', keyType: 'rsa' });
+		const serverCert = pki.issue(root, { cn: 'localhost', eku: 'serverAuth', san: ['DNS:localhost', 'IP:127.0.0.1'] });
+		server = await startMtlsServer({ keyPem: serverCert.keyPem, certPem: serverCert.certPem, clientCa: root.certPem });
+	});
+	after(async () => {
+		await server.close();
+		pki.cleanup();
+	});
+
+	/** No password at all (not the empty one), as Windows and Azure tools, Bouncy Castle and pyca write "without password". */
+	const nullPassword = () => {
+		const certificates = [client.certPem, intermediate.certPem].map((pem) => forge.pki.certificateFromPem(pem));
+		const asn1 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(client.keyPem), certificates, null, { algorithm: '3des' });
+		return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary').toString('base64');
+	};
+	const openssl = (passphrase: string, args: string[]) => () => pkcs12File(client.keyPem + client.certPem + intermediate.certPem, passphrase, args).toString('base64');
+
+	const cases: Array<{ name: string; bundle: () => string; passphrase: string; encrypted: boolean; legacy?: boolean; warning?: RegExp }> = [
+		{ name: 'no password at all, key bag in the clear (node-forge, null password)', bundle: nullPassword, passphrase: '', encrypted: false, warning: /not encrypted/ },
+		{ name: 'a password, but the key bag in the clear (-keypbe NONE)', bundle: openssl(PASS, ['-keypbe', 'NONE']), passphrase: PASS, encrypted: false, warning: /not encrypted/ },
+		{ name: 'the empty password', bundle: openssl('', []), passphrase: '', encrypted: true },
+		{ name: 'the certificates in the clear (-certpbe NONE)', bundle: openssl(PASS, ['-certpbe', 'NONE']), passphrase: PASS, encrypted: true },
+		{
+			name: 'legacy RC2-40 certificates: the weak-encryption note gives the pkcs12 command',
+			bundle: openssl(PASS, ['-legacy', ...LEGACY]), passphrase: PASS, encrypted: true, legacy: true, warning: /weak legacy encryption \(PKCS#12 file.*RC2-40.*openssl pkcs12 -in old\.p12 -legacy/,
+		},
+	];
+
+	for (const entry of cases) {
+		test(`${entry.name}: loads, says whether the key is encrypted, works in a request`, async () => {
+			const input: MaterialInput = { certificateBundle: entry.bundle(), passphrase: entry.passphrase, caCertificates: root.certPem };
+			const material = loadMaterial(input);
+			assert.deepEqual(material.chain.map(commonName), ['p12 client', 'P12 Issuing CA']);
+			assert.equal(material.key.encrypted, entry.encrypted);
+			assert.equal(material.key.legacy, entry.legacy ?? false);
+			assert.equal(material.key.type, 'rsa');
+			assert.equal(material.key.size, 2048);
+			if (entry.warning) assert.ok(material.warnings.some((warning) => entry.warning?.test(warning)), material.warnings.join('\n'));
+			assert.equal(await peerSeenBy(material), 'p12 client');
+		});
+	}
+
+	async function peerSeenBy(material: TlsMaterial): Promise<string> {
+		const agent = createAgent(material);
+		try {
+			const response = await send(agent, { method: 'GET', url: new URL(`${server.origin}/whoami`), headers: {}, redirect: { follow: false, max: 0, allowCrossOrigin: false } });
+			const seen = JSON.parse(response.body.toString()) as { authorized: boolean; peerSubject: string };
+			assert.equal(seen.authorized, true);
+			return seen.peerSubject;
+		} finally {
+			await agent.close();
+		}
+	}
+});
