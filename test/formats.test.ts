@@ -78,6 +78,7 @@ const formats: Format[] = [
 	{ name: 'PKCS#12 base64, AES-256 with 600,000 iterations (MAC, certificates and key)', bundle: pkcs12(['-iter', '600000']) },
 	{ name: 'PKCS#12 base64, 3DES key and certificates (Windows "TripleDES-SHA1")', keyType: 'rsa', bundle: pkcs12(['-keypbe', 'PBE-SHA1-3DES', '-certpbe', 'PBE-SHA1-3DES']), weak: true },
 	{ name: 'PKCS#12 base64 without a MAC', bundle: pkcs12(['-nomac']) },
+	{ name: 'PKCS#12 base64, BLAKE2b-512 MAC', bundle: pkcs12(['-macalg', 'blake2b512']) },
 	{ name: 'PKCS#12 base64, exported with an empty password', bundle: pkcs12([], ''), passphrase: '' },
 	{ name: 'PKCS#12 base64, key with PBE-SHA1-RC2-128 (legacy)', bundle: pkcs12(['-keypbe', 'PBE-SHA1-RC2-128', ...LEGACY]), legacy: true },
 	{ name: 'PKCS#8 PBES2 RC2-CBC (legacy)', bundle: pkcs8(['-v2', 'rc2-cbc'], true), legacy: true },
