@@ -112,7 +112,7 @@ function loadPem(bundle: PemBundle, passphrase: string | undefined, ca: X509Cert
  * PKCS#12: structure and costs first; the encrypted safe contents opened here list the certificates;
  * then OpenSSL reads the file into the context (it verifies the MAC and decrypts the key). Only
  * what OpenSSL refuses (RC2/DES, no MAC on OpenSSL 3.0, a MAC it does not know) is assembled here
- * from the key bag and the certificates.
+ * from the key bag and the certificates; the key must then decrypt and match a certificate.
  */
 function loadPkcs12(der: Buffer, passphrase: string | undefined, ca: X509Certificate[], versions: TlsVersions): Loaded {
 	const file = readPkcs12File(der);
@@ -124,16 +124,15 @@ function loadPkcs12(der: Buffer, passphrase: string | undefined, ca: X509Certifi
 	const safes = file.safes.flatMap((safe) => (safe.encrypted ? [safe.encrypted.pbe.label] : []));
 	const protection = `PKCS#12 file (key: ${keyBag.pbe?.label ?? 'not encrypted'}${safes.length ? `; certificates: ${[...new Set(safes)].join(', ')}` : ''})`;
 	const legacy = [keyBag.pbe, ...file.safes.map((safe) => safe.encrypted?.pbe)].some((pbe) => pbe?.cipher?.engine === 'forge');
-	if (!legacy) {
-		try {
-			const secureContext = buildSecureContext({ kind: 'pfx', pfx: der, passphrase }, opened.certificates, ca, versions);
-			const leaf = leafOf(secureContext, opened, keyBag);
-			const details = leaf.publicKey.asymmetricKeyDetails ?? {};
-			const key = { type: leaf.publicKey.asymmetricKeyType ?? 'unknown', size: details.modulusLength, curve: details.namedCurve, encrypted: keyBag.kind === 'shroudedKey', protection, legacy: false };
-			return { secureContext, leaf, certificates: opened.certificates, key };
-		} catch (error) {
-			if (!(error instanceof PfxRefused)) throw error;
-		}
+	// OpenSSL first, also for RC2 files: it verifies their MAC before it stops at the cipher it lacks.
+	try {
+		const secureContext = buildSecureContext({ kind: 'pfx', pfx: der, passphrase }, opened.certificates, ca, versions);
+		const leaf = leafOf(secureContext, opened, keyBag);
+		const details = leaf.publicKey.asymmetricKeyDetails ?? {};
+		const key = { type: leaf.publicKey.asymmetricKeyType ?? 'unknown', size: details.modulusLength, curve: details.namedCurve, encrypted: keyBag.kind === 'shroudedKey', protection, legacy: false };
+		return { secureContext, leaf, certificates: opened.certificates, key };
+	} catch (error) {
+		if (!(error instanceof PfxRefused)) throw error;
 	}
 	const { key, contextKey } = decryptKeyBag(keyBag, passphrase, opened);
 	const leaf = findLeaf(key, opened.certificates);

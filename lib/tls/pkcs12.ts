@@ -249,9 +249,8 @@ export function decryptKeyBag(bag: Pkcs12Bag, passphrase: string | undefined, op
 			plain = decryptPbe(pbe, password, encrypted);
 			const key = createPrivateKey({ key: plain, format: 'der', type: 'pkcs8' });
 			return { key, contextKey: reencrypt(key) };
-		} catch (error) {
-			// A wrong password fails the padding, or decrypts to garbage that is no key.
-			if (!(error instanceof DecryptionFailed) && plain === undefined) throw error;
+		} catch {
+			// A wrong password fails the padding (DecryptionFailed), or decrypts to garbage that is no key.
 		} finally {
 			plain?.fill(0);
 		}

@@ -189,6 +189,12 @@ export const TEXTS = {
 		message: (f: { name: string; from: string; to: string }) => `The client certificate "${f.name}" expired on ${f.to}`,
 		description: (f: { name: string; from: string; to: string }) => `It was valid from ${f.from} to ${f.to}. Ask the partner for a new certificate and paste it with its key.`,
 	},
+	noValidCertificate: {
+		code: C.NO_VALID_CERTIFICATE,
+		field: 'certificateBundle',
+		message: (f: { now: string; current: string; next: string }) => `Neither the client certificate nor the next one is valid now (${f.now})`,
+		description: (f: { now: string; current: string; next: string }) => `The current one is valid ${f.current}; the next one ${f.next}. Paste a certificate that is valid today.`,
+	},
 	contextFailed: {
 		code: C.SECURE_CONTEXT_FAILED,
 		field: 'certificateBundle',
