@@ -6,7 +6,7 @@
  * the cost code. How long a refusal blocks is measured by `npm run bench:kdf`, not here.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { MaterialError } from '../lib/errors';
@@ -14,6 +14,7 @@ import { MaterialCache } from '../lib/tls/cache';
 import { KDF_CAPS } from '../lib/tls/cost';
 import { loadMaterial, MaterialInput } from '../lib/tls/material';
 import { encryptKey, Issued, pkcs12File, Pki } from './fixtures/pki';
+import { buildPkcs12 } from './fixtures/pkcs12Builder';
 
 const PASS = 'cost check';
 const LEGACY = ['-provider', 'legacy', '-provider', 'default'];
@@ -93,6 +94,14 @@ describe('key-derivation costs are checked before decrypting', () => {
 		{
 			name: 'PKCS#12 without MAC, 3DES key bag with 600,000 iterations (a JavaScript derivation)',
 			bundle: p12(['-nomac', '-certpbe', 'NONE', '-keypbe', 'PBE-SHA1-3DES'], 600_000, [0]), code: 'KDF_ITERATIONS_TOO_HIGH', advice: /openssl pkcs12/,
+		},
+		{
+			name: 'PKCS#12, key bag hidden inside cheap encrypted safe contents, declaring 8,388,607 iterations',
+			bundle: () => buildPkcs12({
+				keyDer: createPrivateKey(client.keyPem).export({ type: 'pkcs8', format: 'der' }), certificates: [new X509Certificate(client.certPem).raw],
+				password: PASS, scheme: 'aes', iterations: 2048, mac: false, keyInsideEncrypted: true, keyBagDeclares: 0x7fffff,
+			}).toString('base64'),
+			code: 'KDF_ITERATIONS_TOO_HIGH', advice: /openssl pkcs12/,
 		},
 		{ name: 'PKCS#12, MAC, certificates and key with 900,000 iterations each (over the total)', bundle: p12([], 900_000, [0, 1, 2]), code: 'KDF_ITERATIONS_TOO_HIGH', advice: /openssl pkcs12/ },
 	];

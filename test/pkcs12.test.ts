@@ -4,6 +4,7 @@
  * accepted file is used for a real request against a local mTLS server.
  */
 import assert from 'node:assert/strict';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import forge from 'node-forge';
 
@@ -12,6 +13,7 @@ import { send } from '../lib/http/send';
 import { loadMaterial, MaterialInput, TlsMaterial } from '../lib/tls/material';
 import { commonName } from '../lib/tls/inspect';
 import { Authority, Issued, pkcs12File, Pki } from './fixtures/pki';
+import { buildPkcs12, Pkcs12Spec } from './fixtures/pkcs12Builder';
 import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
 
 const PASS = 'p12 pass';
@@ -44,10 +46,21 @@ describe('PKCS#12 files', () => {
 		const asn1 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(client.keyPem), certificates, null, { algorithm: '3des' });
 		return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary').toString('base64');
 	};
+	const built = (spec: Omit<Pkcs12Spec, 'keyDer' | 'certificates'>) => () =>
+		buildPkcs12({
+			...spec,
+			keyDer: createPrivateKey(client.keyPem).export({ type: 'pkcs8', format: 'der' }),
+			certificates: [client.certPem, intermediate.certPem].map((pem) => new X509Certificate(pem).raw),
+		}).toString('base64');
 	const openssl = (passphrase: string, args: string[]) => () => pkcs12File(client.keyPem + client.certPem + intermediate.certPem, passphrase, args).toString('base64');
 
 	const cases: Array<{ name: string; bundle: () => string; passphrase: string; encrypted: boolean; legacy?: boolean; warning?: RegExp }> = [
 		{ name: 'no password at all, key bag in the clear (node-forge, null password)', bundle: nullPassword, passphrase: '', encrypted: false, warning: /not encrypted/ },
+		{ name: 'no password at all, 3DES key and certificates, SHA-1 MAC (Windows export "without password")', bundle: built({ password: null, scheme: '3des', iterations: 2000, mac: true }), passphrase: '', encrypted: true },
+		{ name: 'the empty password, 3DES, SHA-1 MAC', bundle: built({ password: '', scheme: '3des', iterations: 2000, mac: true }), passphrase: '', encrypted: true },
+		{ name: 'no password at all, AES, no MAC', bundle: built({ password: null, scheme: 'aes', iterations: 2048, mac: false }), passphrase: '', encrypted: true },
+		{ name: 'no password at all, key bag inside the encrypted safe contents, no MAC', bundle: built({ password: null, scheme: '3des', iterations: 2048, mac: false, keyInsideEncrypted: true }), passphrase: '', encrypted: true },
+		{ name: 'a passphrase, key bag inside the encrypted safe contents, MAC', bundle: built({ password: PASS, scheme: 'aes', iterations: 2048, mac: true, keyInsideEncrypted: true }), passphrase: PASS, encrypted: true },
 		{ name: 'a password, but the key bag in the clear (-keypbe NONE)', bundle: openssl(PASS, ['-keypbe', 'NONE']), passphrase: PASS, encrypted: false, warning: /not encrypted/ },
 		{ name: 'the empty password', bundle: openssl('', []), passphrase: '', encrypted: true },
 		{ name: 'the certificates in the clear (-certpbe NONE)', bundle: openssl(PASS, ['-certpbe', 'NONE']), passphrase: PASS, encrypted: true },
