@@ -10,6 +10,7 @@ import forge from 'node-forge';
 
 import { createAgent } from '../lib/http/agent';
 import { send } from '../lib/http/send';
+import { DER_TAG, DerNode, parseDer } from '../lib/tls/der';
 import { loadMaterial, MaterialInput, TlsMaterial } from '../lib/tls/material';
 import { commonName } from '../lib/tls/inspect';
 import { Authority, Issued, pkcs12File, Pki } from './fixtures/pki';
@@ -52,6 +53,15 @@ describe('PKCS#12 files', () => {
 			keyDer: createPrivateKey(client.keyPem).export({ type: 'pkcs8', format: 'der' }),
 			certificates: [client.certPem, intermediate.certPem].map((pem) => new X509Certificate(pem).raw),
 		}).toString('base64');
+	/** The same file in BER as Windows and Java write it: indefinite lengths, long OCTET STRINGs in pieces. */
+	const toBer = (node: DerNode): Buffer => {
+		if (node.tag & 0x20) return Buffer.concat([Buffer.from([node.tag, 0x80]), ...node.children.map(toBer), Buffer.from([0, 0])]);
+		if (node.tag !== DER_TAG.OCTET_STRING || node.value.length <= 64) return Buffer.concat([Buffer.from([node.tag]), lengthOf(node.value.length), node.value]);
+		const pieces: Buffer[] = [];
+		for (let at = 0; at < node.value.length; at += 64) pieces.push(Buffer.concat([Buffer.from([DER_TAG.OCTET_STRING]), lengthOf(Math.min(64, node.value.length - at)), node.value.subarray(at, at + 64)]));
+		return Buffer.concat([Buffer.from([DER_TAG.CONSTRUCTED_OCTET_STRING, 0x80]), ...pieces, Buffer.from([0, 0])]);
+	};
+	const lengthOf = (length: number) => (length < 0x80 ? Buffer.from([length]) : length < 0x100 ? Buffer.from([0x81, length]) : Buffer.from([0x82, length >> 8, length & 0xff]));
 	const openssl = (passphrase: string, args: string[]) => () => pkcs12File(client.keyPem + client.certPem + intermediate.certPem, passphrase, args).toString('base64');
 
 	const cases: Array<{ name: string; bundle: () => string; passphrase: string; encrypted: boolean; legacy?: boolean; warning?: RegExp }> = [
@@ -61,6 +71,7 @@ describe('PKCS#12 files', () => {
 		{ name: 'no password at all, AES, no MAC', bundle: built({ password: null, scheme: 'aes', iterations: 2048, mac: false }), passphrase: '', encrypted: true },
 		{ name: 'no password at all, key bag inside the encrypted safe contents, no MAC', bundle: built({ password: null, scheme: '3des', iterations: 2048, mac: false, keyInsideEncrypted: true }), passphrase: '', encrypted: true },
 		{ name: 'a passphrase, key bag inside the encrypted safe contents, MAC', bundle: built({ password: PASS, scheme: 'aes', iterations: 2048, mac: true, keyInsideEncrypted: true }), passphrase: PASS, encrypted: true },
+		{ name: 'BER: indefinite lengths, the safe contents in OCTET STRING pieces', bundle: () => toBer(parseDer(pkcs12File(client.keyPem + client.certPem + intermediate.certPem, PASS))).toString('base64'), passphrase: PASS, encrypted: true },
 		{ name: 'a password, but the key bag in the clear (-keypbe NONE)', bundle: openssl(PASS, ['-keypbe', 'NONE']), passphrase: PASS, encrypted: false, warning: /not encrypted/ },
 		{ name: 'the empty password', bundle: openssl('', []), passphrase: '', encrypted: true },
 		{ name: 'the certificates in the clear (-certpbe NONE)', bundle: openssl(PASS, ['-certpbe', 'NONE']), passphrase: PASS, encrypted: true },
