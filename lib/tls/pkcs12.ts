@@ -202,9 +202,13 @@ function tryCandidates(pbe: Pbe, candidates: Array<string | null>, data: Buffer)
 			throw error;
 		}
 		try {
-			return { bags: readSafeContents(plain), password };
+			// Bags are copies (certificates here, key bags by encodeDer), so the plaintext can be wiped.
+			const bags = readSafeContents(plain).map((bag) => (bag.kind === 'certificate' ? { ...bag, der: Buffer.from(bag.der) } : bag));
+			return { bags, password };
 		} catch {
 			// Padding that came out right by chance (1 in 256 wrong passphrases): garbage, not SafeContents.
+		} finally {
+			plain.fill(0);
 		}
 	}
 	return undefined;
