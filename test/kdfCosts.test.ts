@@ -47,8 +47,10 @@ const oid = (dotted: string) => {
 	return tlv(0x06, Buffer.from(bytes));
 };
 const AES_256_CBC = seq(oid('2.16.840.1.101.3.4.1.42'), octets(randomBytes(16)));
-const pbkdf2Key = (iterations: number, cipher = AES_256_CBC) =>
-	seq(seq(oid('1.2.840.113549.1.5.13'), seq(seq(oid('1.2.840.113549.1.5.12'), seq(octets(randomBytes(8)), int(iterations), seq(oid('1.2.840.113549.2.9'), tlv(0x05)))), cipher)), octets(randomBytes(48)));
+const HMAC_SHA256 = '1.2.840.113549.2.9';
+const HMAC_SHA512 = '1.2.840.113549.2.11';
+const pbkdf2Key = (iterations: number, cipher = AES_256_CBC, prf = HMAC_SHA256) =>
+	seq(seq(oid('1.2.840.113549.1.5.13'), seq(seq(oid('1.2.840.113549.1.5.12'), seq(octets(randomBytes(8)), int(iterations), seq(oid(prf), tlv(0x05)))), cipher)), octets(randomBytes(48)));
 const scryptKey = (n: number, r: number, p: number) =>
 	seq(seq(oid('1.2.840.113549.1.5.13'), seq(seq(oid('1.3.6.1.4.1.11591.4.11'), seq(octets(randomBytes(8)), int(n), int(r), int(p))), AES_256_CBC)), octets(randomBytes(48)));
 const pem = (der: Buffer) => `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
@@ -83,7 +85,8 @@ describe('key-derivation costs are checked before decrypting', () => {
 	const refused: Array<{ name: string; bundle: () => string; code: string; advice: RegExp }> = [
 		{ name: 'PKCS#8, PBKDF2 with 3,000,000 iterations', bundle: key(pbkdf2Key(3_000_000)), code: 'KDF_ITERATIONS_TOO_HIGH', advice: /openssl pkcs8 -topk8/ },
 		{ name: 'PKCS#8, PBKDF2 with 2^31−1 iterations (84 minutes)', bundle: key(pbkdf2Key(2 ** 31 - 1)), code: 'KDF_ITERATIONS_TOO_HIGH', advice: /openssl pkcs8 -topk8/ },
-		{ name: 'PKCS#8, PBES2 DES-CBC (a legacy cipher) with 150,000 iterations', bundle: key(pbkdf2Key(150_000, seq(oid('1.3.14.3.2.7'), octets(randomBytes(8))))), code: 'KDF_ITERATIONS_TOO_HIGH', advice: /openssl pkcs8/ },
+		{ name: 'PKCS#8, PBKDF2-HMAC-SHA512 with 600,000 iterations (three times the work of SHA-256)', bundle: key(pbkdf2Key(600_000, AES_256_CBC, HMAC_SHA512)), code: 'KDF_ITERATIONS_TOO_HIGH', advice: /openssl pkcs8 -topk8/ },
+		{ name: 'PKCS#8, PBES2 DES-CBC (a legacy cipher) with 250,000 iterations', bundle: key(pbkdf2Key(250_000, seq(oid('1.3.14.3.2.7'), octets(randomBytes(8))))), code: 'KDF_ITERATIONS_TOO_HIGH', advice: /openssl pkcs8/ },
 		{ name: 'PKCS#8, scrypt N=16384 r=8 p=100', bundle: key(scryptKey(16_384, 8, 100)), code: 'KDF_COST_TOO_HIGH', advice: /openssl pkcs8/ },
 		{ name: 'PKCS#8, scrypt N=16384 r=8 p=16000', bundle: key(scryptKey(16_384, 8, 16_000)), code: 'KDF_COST_TOO_HIGH', advice: /openssl pkcs8/ },
 		{ name: 'PKCS#8, scrypt N=2^20 r=8 (1 GiB of memory)', bundle: key(scryptKey(2 ** 20, 8, 1)), code: 'KDF_COST_TOO_HIGH', advice: /openssl pkcs8/ },
@@ -121,7 +124,11 @@ describe('key-derivation costs are checked before decrypting', () => {
 	}
 
 	const accepted: Array<{ name: string; input: () => MaterialInput }> = [
-		{ name: `PKCS#8, PBKDF2 with ${KDF_CAPS.iterations} iterations (the cap)`, input: () => ({ certificateBundle: encryptKey(client.keyPem, PASS, ['-v2', 'aes-256-cbc', '-iter', String(KDF_CAPS.iterations)]) + client.certPem, passphrase: PASS }) },
+		{ name: `PKCS#8, PBKDF2-HMAC-SHA256 with ${KDF_CAPS.work} iterations (the cap)`, input: () => ({ certificateBundle: encryptKey(client.keyPem, PASS, ['-v2', 'aes-256-cbc', '-iter', String(KDF_CAPS.work)]) + client.certPem, passphrase: PASS }) },
+		{
+			name: 'PKCS#8, PBKDF2-HMAC-SHA512 with 210,000 iterations (OWASP\'s figure)',
+			input: () => ({ certificateBundle: encryptKey(client.keyPem, PASS, ['-v2', 'aes-256-cbc', '-v2prf', 'hmacWithSHA512', '-iter', '210000']) + client.certPem, passphrase: PASS }),
+		},
 		{
 			name: `PKCS#8, scrypt N=16384 r=8 p=2 (N·r·p = ${KDF_CAPS.scryptWork}, the cap)`,
 			input: () => ({ certificateBundle: encryptKey(client.keyPem, PASS, ['-scrypt', '-scrypt_N', '16384', '-scrypt_r', '8', '-scrypt_p', '2']) + client.certPem, passphrase: PASS }),

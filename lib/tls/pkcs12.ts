@@ -155,7 +155,7 @@ function readSafeContents(der: Buffer, depth = 0): Pkcs12Bag[] {
 export function declaredKdfs(file: Pkcs12File, bags: Pkcs12Bag[] = file.safes.flatMap((safe) => safe.bags)): DeclaredKdf[] {
 	const declared: DeclaredKdf[] = [];
 	if (file.mac) declared.push({ pbe: file.mac, what: WHAT, pkcs12: true });
-	for (const safe of file.safes) if (safe.encrypted) declared.push({ pbe: safe.encrypted.pbe, what: WHAT, pkcs12: true, legacy: onLegacyPath(safe.encrypted.pbe) });
+	for (const safe of file.safes) if (safe.encrypted) declared.push({ pbe: safe.encrypted.pbe, what: WHAT, pkcs12: true, legacy: onLegacyPath(safe.encrypted.pbe), twice: true });
 	for (const bag of bags) if (bag.pbe) declared.push({ pbe: bag.pbe, what: `private key in the ${WHAT}`, pkcs12: true, legacy: onLegacyPath(bag.pbe) });
 	return declared;
 }

@@ -19,7 +19,8 @@ const PASSPHRASE = `"${FIELD_LABELS.passphrase}"`;
 const CA = `"${FIELD_LABELS.caCertificates}"`;
 
 /** Re-encrypts a PKCS#8 or traditional key once, with what OpenSSL 3 writes by default. */
-export const REENCRYPT_KEY = 'openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem (add -provider legacy -provider default if OpenSSL asks for it)';
+export const REENCRYPT_KEY = 'openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem';
+const LEGACY_PROVIDER = '(add `-provider legacy -provider default` if OpenSSL asks for it)';
 /** Re-exports a PKCS#12 file once with OpenSSL 3's defaults (AES-256-CBC, PBKDF2, 2048 iterations); no plaintext file. */
 export const REEXPORT_PKCS12 = 'openssl pkcs12 -in old.p12 -legacy -nodes | openssl pkcs12 -export -out new.p12';
 
@@ -34,7 +35,8 @@ interface Subject {
 	pkcs12?: boolean;
 }
 
-const reencrypt = (facts: { pkcs12?: boolean }) => (facts.pkcs12 ? `Export the file once again with a modern cipher: \`${REEXPORT_PKCS12}\`.` : `Re-encrypt the key once with a modern cipher: \`${REENCRYPT_KEY}\`.`);
+const reencrypt = (facts: { pkcs12?: boolean }) =>
+	facts.pkcs12 ? `Export the file once again with a modern cipher: \`${REEXPORT_PKCS12}\`.` : `Re-encrypt the key once with a modern cipher: \`${REENCRYPT_KEY}\` ${LEGACY_PROVIDER}.`;
 
 /** The error texts, by name. `fail(name, facts)` turns one into a MaterialError. */
 export const TEXTS = {
@@ -143,14 +145,14 @@ export const TEXTS = {
 	iterationsTooHigh: {
 		code: C.KDF_ITERATIONS_TOO_HIGH,
 		field: 'certificateBundle',
-		message: (f: Subject & { iterations: number; cap: number; legacy: boolean }) =>
-			`The ${f.what} uses ${f.iterations} key-derivation iterations, more than this node computes ${f.legacy ? 'for a legacy cipher' : 'per derivation'} (${f.cap})`,
+		message: (f: Subject & { iterations: number; scheme: string; work: number; cap: number; legacy: boolean }) =>
+			`The ${f.what} declares ${f.iterations} key-derivation iterations (${f.scheme}): ${f.work} units of work, more than this node does ${f.legacy ? 'for a legacy cipher' : 'per key derivation'} (${f.cap}, one unit being one HMAC-SHA-256 iteration)`,
 		description: (f: Subject) => `Deriving the key would block n8n for seconds. ${reencrypt(f)}`,
 	},
 	totalTooHigh: {
 		code: C.KDF_ITERATIONS_TOO_HIGH,
 		field: 'certificateBundle',
-		message: (f: Subject & { total: number; cap: number }) => `The ${f.what} needs ${f.total} key-derivation iterations in all, more than this node computes for one credential (${f.cap})`,
+		message: (f: Subject & { total: number; cap: number }) => `The ${f.what} needs ${f.total} units of key-derivation work in all, more than this node does for one credential (${f.cap}, one unit being one HMAC-SHA-256 iteration)`,
 		description: (f: Subject) => `Deriving the keys would block n8n for seconds. ${reencrypt(f)}`,
 	},
 	scryptTooHigh: {
