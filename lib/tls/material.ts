@@ -121,14 +121,14 @@ function loadPkcs12(der: Buffer, passphrase: string | undefined, ca: X509Certifi
 	checkCosts(declaredKdfs(file, opened.bags));
 	const keyBag = keyBagOf(opened.bags);
 	try {
-		return loadKeyBag(der, passphrase, opened, keyBag, ca, versions);
+		return buildPkcs12Context(der, passphrase, opened, keyBag, ca, versions);
 	} finally {
 		// A key bag in the clear is a copy (lib/tls/der.ts encodeDer): wipe it, as other plaintext keys.
 		if (keyBag.kind === 'key') keyBag.der.fill(0);
 	}
 }
 
-function loadKeyBag(der: Buffer, passphrase: string | undefined, opened: OpenedPkcs12, keyBag: Pkcs12Bag, ca: X509Certificate[], versions: TlsVersions): Loaded {
+function buildPkcs12Context(der: Buffer, passphrase: string | undefined, opened: OpenedPkcs12, keyBag: Pkcs12Bag, ca: X509Certificate[], versions: TlsVersions): Loaded {
 	const file = opened.file;
 	if (opened.certificates.length === 0) throw fail('noCertificatePkcs12');
 	const safes = file.safes.flatMap((safe) => (safe.encrypted ? [safe.encrypted.pbe.label] : []));
