@@ -68,7 +68,7 @@ export function decryptPemKey(block: PemBlock, passphrase: string | undefined): 
 	const dekCipher = block.headers['DEK-Info']?.split(',')[0];
 	const protection = pbe?.label ?? (encrypted ? dekCipher : undefined);
 	if (encrypted && passphrase === undefined) throw fail('passphraseMissing');
-	if (pbe && !pbe.kdf) throw fail('encryptionUnsupported', { what: WHAT, scheme: pbe.label });
+	if (pbe && (!pbe.kdf || pbe.unsupported)) throw fail('encryptionUnsupported', { what: WHAT, scheme: pbe.label });
 	const keyPem = toPem(block);
 	const legacyTraditional = encrypted && !pkcs8 && dekCipher !== undefined ? TRADITIONAL_LEGACY[dekCipher.toUpperCase()] : undefined;
 	if (pbe?.cipher?.engine !== 'forge' && !legacyTraditional) {
@@ -76,8 +76,8 @@ export function decryptPemKey(block: PemBlock, passphrase: string | undefined): 
 			return { key: createPrivateKey({ key: keyPem, format: 'pem', passphrase }), contextKey: { key: keyPem, passphrase }, encrypted, protection, legacy: false };
 		} catch (error) {
 			if (!encrypted) throw fail('keyUnreadable', { what: WHAT }, error);
-			// A scheme OpenSSL and this node both lack (RC4, AES-GCM, Blowfish, …) is not a wrong passphrase.
-			if ((pbe && !pbe.cipher) || isUnsupported(error)) throw fail('encryptionUnsupported', { what: WHAT, scheme: protection ?? block.label }, error);
+			// A scheme OpenSSL lacks (Blowfish, CAST, …) is not a wrong passphrase.
+			if (isUnsupported(error)) throw fail('encryptionUnsupported', { what: WHAT, scheme: protection ?? block.label }, error);
 			// OpenSSL reports a wrong passphrase with different codes depending on version and cipher
 			// ("bad decrypt", an ASN.1 error after decrypting garbage, …): all of them mean the same here.
 			throw fail('passphraseWrong', { what: WHAT }, error);

@@ -39,6 +39,8 @@ export interface Pbe {
 	iv?: Buffer;
 	/** Broken or obsolete (RC2, RC4, DES, 3DES, MD5, PBES1). */
 	weak: boolean;
+	/** Known to be beyond both OpenSSL 3 and this node (RC4, AES-GCM in PBES2, MD2): no need to try. */
+	unsupported?: boolean;
 }
 
 const PBES2 = '1.2.840.113549.1.5.13';
@@ -119,7 +121,8 @@ export function readPbe(algorithm: DerNode): Pbe {
 	const [salt, count] = params?.children ?? [];
 	const iterations = integerOf(count);
 	if (salt?.tag !== DER_TAG.OCTET_STRING || iterations === undefined) throw new Error('PBE: bad parameters');
-	return { label, kdf: { kind, iterations, digest } as Kdf, cipher: digest === 'md2' ? undefined : cipher, salt: salt.value, weak: true };
+	const usable = digest === 'md2' ? undefined : cipher;
+	return { label, kdf: { kind, iterations, digest } as Kdf, cipher: usable, salt: salt.value, weak: true, unsupported: !usable };
 }
 
 function readPbes2(params: DerNode | undefined): Pbe {
@@ -152,7 +155,8 @@ function readPbes2(params: DerNode | undefined): Pbe {
 		const prf = prfNode ? PRFS[oidOf(prfNode.children[0])] : PRFS['1.2.840.113549.2.7'];
 		const label = `PBES2 ${cipherName}, PBKDF2 ${prf?.[0] ?? `PRF OID ${oidOf(prfNode?.children[0])}`}`;
 		if (!prf) return { label, salt: fields[0].value, iv, weak: WEAK.test(cipherName) };
-		return { label, kdf: { kind: 'pbkdf2', iterations, digest: prf[1], keyLength }, cipher: withKeyLength(cipher, keyLength), salt: fields[0].value, iv, weak: WEAK.test(cipherName) };
+		const kdf: Kdf = { kind: 'pbkdf2', iterations, digest: prf[1], keyLength };
+		return { label, kdf, cipher: withKeyLength(cipher, keyLength), salt: fields[0].value, iv, weak: WEAK.test(cipherName), unsupported: cipherOid in PBES2_UNSUPPORTED };
 	}
 	if (kdfOid === SCRYPT) {
 		// scrypt-params ::= SEQUENCE { salt, costParameter, blockSize, parallelizationParameter, keyLength OPTIONAL }
@@ -160,7 +164,8 @@ function readPbes2(params: DerNode | undefined): Pbe {
 		const [cost, blockSize, parallelization] = [integerOf(n), integerOf(r), integerOf(p)];
 		if (salt?.tag !== DER_TAG.OCTET_STRING || cost === undefined || blockSize === undefined || parallelization === undefined) throw new Error('scrypt: bad parameters');
 		const keyLength = integerOf(length);
-		return { label: `PBES2 ${cipherName}, scrypt`, kdf: { kind: 'scrypt', cost, blockSize, parallelization, keyLength }, cipher: withKeyLength(cipher, keyLength), salt: salt.value, iv, weak: WEAK.test(cipherName) };
+		const kdf: Kdf = { kind: 'scrypt', cost, blockSize, parallelization, keyLength };
+		return { label: `PBES2 ${cipherName}, scrypt`, kdf, cipher: withKeyLength(cipher, keyLength), salt: salt.value, iv, weak: WEAK.test(cipherName), unsupported: cipherOid in PBES2_UNSUPPORTED };
 	}
 	return { label: `PBES2 ${cipherName}, key derivation OID ${kdfOid || '?'}`, salt: Buffer.alloc(0), weak: WEAK.test(cipherName) };
 }
