@@ -71,6 +71,7 @@ describe('PKCS#12 files', () => {
 		{ name: 'no password at all, AES, no MAC', bundle: built({ password: null, scheme: 'aes', iterations: 2048, mac: false }), passphrase: '', encrypted: true },
 		{ name: 'no password at all, key bag inside the encrypted safe contents, no MAC', bundle: built({ password: null, scheme: '3des', iterations: 2048, mac: false, keyInsideEncrypted: true }), passphrase: '', encrypted: true },
 		{ name: 'a passphrase, key bag inside the encrypted safe contents, MAC', bundle: built({ password: PASS, scheme: 'aes', iterations: 2048, mac: true, keyInsideEncrypted: true }), passphrase: PASS, encrypted: true },
+		{ name: 'a PBMAC1 MAC (RFC 9579), AES', bundle: built({ password: PASS, scheme: 'aes', iterations: 2048, mac: 'pbmac1' }), passphrase: PASS, encrypted: true },
 		{ name: 'BER: indefinite lengths, the safe contents in OCTET STRING pieces', bundle: () => toBer(parseDer(pkcs12File(client.keyPem + client.certPem + intermediate.certPem, PASS))).toString('base64'), passphrase: PASS, encrypted: true },
 		{ name: 'a password, but the key bag in the clear (-keypbe NONE)', bundle: openssl(PASS, ['-keypbe', 'NONE']), passphrase: PASS, encrypted: false, warning: /not encrypted/ },
 		{ name: 'the empty password', bundle: openssl('', []), passphrase: '', encrypted: true },
@@ -92,6 +93,28 @@ describe('PKCS#12 files', () => {
 			assert.equal(material.key.size, 2048);
 			if (entry.warning) assert.ok(material.warnings.some((warning) => entry.warning?.test(warning)), material.warnings.join('\n'));
 			assert.equal(await peerSeenBy(material), 'p12 client');
+		});
+	}
+
+	const tamperedMac = () => {
+		const file = Buffer.from(built({ password: PASS, scheme: 'aes', iterations: 2048, mac: 'pbmac1' })(), 'base64');
+		// The HMAC-SHA256 value is the last OCTET STRING of 32 bytes before MacData's salt and count.
+		const at = file.lastIndexOf(Buffer.from([0x04, 0x20]));
+		file[at + 2] ^= 1;
+		return file.toString('base64');
+	};
+	const refused: Array<{ name: string; bundle: () => string; passphrase: string; code: string; field: string }> = [
+		{ name: 'a PBMAC1 file with a wrong passphrase', bundle: built({ password: PASS, scheme: 'aes', iterations: 2048, mac: 'pbmac1' }), passphrase: 'wrong', code: 'PASSPHRASE_WRONG', field: 'passphrase' },
+		{ name: 'a PBMAC1 file whose MAC does not match (checked by OpenSSL 3.5, or here on OpenSSL 3.0)', bundle: tamperedMac, passphrase: PASS, code: 'PKCS12_INVALID', field: 'certificateBundle' },
+		{ name: 'no password at all, and a passphrase typed in', bundle: built({ password: null, scheme: '3des', iterations: 2000, mac: true }), passphrase: PASS, code: 'PASSPHRASE_WRONG', field: 'passphrase' },
+	];
+	for (const entry of refused) {
+		test(`refuses ${entry.name}: ${entry.code}`, () => {
+			assert.throws(() => loadMaterial({ certificateBundle: entry.bundle(), passphrase: entry.passphrase }), (error: { code?: string; field?: string; message: string }) => {
+				assert.equal(error.code, entry.code, error.message);
+				assert.equal(error.field, entry.field);
+				return true;
+			});
 		});
 	}
 

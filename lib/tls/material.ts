@@ -13,7 +13,7 @@ import { checkCosts } from './cost';
 import { declaredKdfsOfPem, decryptPemKey } from './decrypt';
 import { detectBundle, detectCaCertificates, PemBundle } from './detect';
 import { collectWarnings } from './notes';
-import { declaredKdfs, decryptKeyBag, keyBagOf, OpenedPkcs12, openPkcs12, Pkcs12Bag, readPkcs12File } from './pkcs12';
+import { declaredKdfs, decryptKeyBag, keyBagOf, OpenedPkcs12, openPkcs12, pbmac1Matches, Pkcs12Bag, readPkcs12File } from './pkcs12';
 import { fail } from './texts';
 
 export { checkValidity } from './chain';
@@ -143,6 +143,10 @@ function buildPkcs12Context(der: Buffer, passphrase: string | undefined, opened:
 		return { secureContext, leaf, certificates: opened.certificates, key };
 	} catch (error) {
 		if (!(error instanceof PfxRefused)) throw error;
+	}
+	if (!pbmac1Matches(file, opened.password)) {
+		// With certificates decrypted, the passphrase is right and the file was changed; without, it is the passphrase.
+		throw file.safes.some((safe) => safe.encrypted) ? fail('pkcs12Unreadable', { reason: 'its MAC does not match its contents' }) : fail('passphraseWrong', { what: 'PKCS#12 file' });
 	}
 	const { key, contextKey } = decryptKeyBag(keyBag, passphrase, opened);
 	const leaf = findLeaf(key, opened.certificates);

@@ -147,16 +147,10 @@ function readPbes2(params: DerNode | undefined): Pbe {
 	const kdfOid = oidOf(kdfOidNode);
 	const fields = kdfParams?.children ?? [];
 	if (kdfOid === PBKDF2) {
-		// PBKDF2-params ::= SEQUENCE { salt OCTET STRING, iterationCount, keyLength OPTIONAL, prf DEFAULT hmacWithSHA1 }
-		const iterations = integerOf(fields[1]);
-		if (fields[0]?.tag !== DER_TAG.OCTET_STRING || iterations === undefined) throw new Error('PBKDF2: bad parameters');
-		const keyLength = fields[2]?.tag === DER_TAG.INTEGER ? integerOf(fields[2]) : undefined;
-		const prfNode = fields.find((field) => field.tag === DER_TAG.SEQUENCE);
-		const prf = prfNode ? PRFS[oidOf(prfNode.children[0])] : PRFS['1.2.840.113549.2.7'];
-		const label = `PBES2 ${cipherName}, PBKDF2 ${prf?.[0] ?? `PRF OID ${oidOf(prfNode?.children[0])}`}`;
-		if (!prf) return { label, salt: fields[0].value, iv, weak: WEAK.test(cipherName) };
-		const kdf: Kdf = { kind: 'pbkdf2', iterations, digest: prf[1], keyLength };
-		return { label, kdf, cipher: withKeyLength(cipher, keyLength), salt: fields[0].value, iv, weak: WEAK.test(cipherName), unsupported: cipherOid in PBES2_UNSUPPORTED };
+		const pbkdf2 = readPbkdf2Params(kdfParams);
+		const label = `PBES2 ${cipherName}, PBKDF2 ${pbkdf2.prfLabel}`;
+		const unsupported = cipherOid in PBES2_UNSUPPORTED || !pbkdf2.prfKnown;
+		return { label, kdf: pbkdf2.kdf, cipher: withKeyLength(cipher, pbkdf2.kdf.keyLength), salt: pbkdf2.salt, iv, weak: WEAK.test(cipherName), unsupported };
 	}
 	if (kdfOid === SCRYPT) {
 		// scrypt-params ::= SEQUENCE { salt, costParameter, blockSize, parallelizationParameter, keyLength OPTIONAL }
@@ -168,6 +162,28 @@ function readPbes2(params: DerNode | undefined): Pbe {
 		return { label: `PBES2 ${cipherName}, scrypt`, kdf, cipher: withKeyLength(cipher, keyLength), salt: salt.value, iv, weak: WEAK.test(cipherName), unsupported: cipherOid in PBES2_UNSUPPORTED };
 	}
 	return { label: `PBES2 ${cipherName}, key derivation OID ${kdfOid || '?'}`, salt: Buffer.alloc(0), weak: WEAK.test(cipherName) };
+}
+
+/**
+ * PBKDF2-params ::= SEQUENCE { salt OCTET STRING, iterationCount, keyLength OPTIONAL, prf DEFAULT hmacWithSHA1 }
+ * (RFC 8018 appendix A.2); `kdf` is undefined for a PRF this node does not know.
+ */
+export function readPbkdf2Params(params: DerNode | undefined): { kdf: Extract<Kdf, { kind: 'pbkdf2' }>; salt: Buffer; prfLabel: string; prfKnown: boolean } {
+	const fields = params?.children ?? [];
+	const iterations = integerOf(fields[1]);
+	if (fields[0]?.tag !== DER_TAG.OCTET_STRING || iterations === undefined) throw new Error('PBKDF2: bad parameters');
+	const keyLength = fields[2]?.tag === DER_TAG.INTEGER ? integerOf(fields[2]) : undefined;
+	const prfNode = fields.find((field) => field.tag === DER_TAG.SEQUENCE);
+	const prfOid = prfNode ? oidOf(prfNode.children[0]) : '1.2.840.113549.2.7';
+	const prf = PRFS[prfOid];
+	// An unknown PRF still has its iterations counted (as an expensive digest): OpenSSL may know it.
+	const [prfLabel, digest] = prf ?? [`PRF OID ${prfOid || '?'}`, `unknown ${prfOid}`];
+	return { kdf: { kind: 'pbkdf2', iterations, digest, keyLength }, salt: fields[0].value, prfLabel, prfKnown: Boolean(prf) };
+}
+
+/** The node:crypto digest of an HMAC algorithm identifier (hmacWithSHA256 …), if known. */
+export function hmacDigestOf(algorithm: DerNode | undefined): string | undefined {
+	return PRFS[oidOf(algorithm?.children[0])]?.[1];
 }
 
 /** RC2's key length is free; the others' is fixed and a different declared one cannot decrypt. */

@@ -5,12 +5,12 @@
  * lists the certificates and any key bag nested inside, so their cost is checked too before
  * OpenSSL sees the file. The private key itself is left to OpenSSL (lib/tls/context.ts).
  */
-import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
+import { createHmac, createPrivateKey, KeyObject, pbkdf2Sync, timingSafeEqual, X509Certificate } from 'node:crypto';
 
 import { checkCosts, DeclaredKdf, onLegacyPath } from './cost';
 import { reencrypt } from './decrypt';
 import { DER_TAG, DerNode, encodeDer, explicit, integerOf, octetsOf, oidOf, parseDer } from './der';
-import { DecryptionFailed, decryptPbe, Pbe, readPbe } from './pbe';
+import { DecryptionFailed, decryptPbe, hmacDigestOf, Pbe, readPbe, readPbkdf2Params } from './pbe';
 import { toPem } from './pem';
 import { fail } from './texts';
 
@@ -33,6 +33,8 @@ export interface Pkcs12File {
 	der: Buffer;
 	/** The MAC's key derivation (PKCS#12 KDF, or PBKDF2 for PBMAC1); absent in files without a MAC. */
 	mac?: Pbe;
+	/** A PBMAC1 MAC (RFC 9579), which OpenSSL before 3.4 (Node 20) cannot check: checked here when OpenSSL refuses the file. */
+	pbmac1?: { pbe: Pbe; hmacDigest: string; value: Buffer; content: Buffer };
 	safes: Safe[];
 }
 
@@ -94,30 +96,46 @@ export function readPkcs12File(der: Buffer): Pkcs12File {
 		const [version, authSafe, macData] = pfx.children;
 		if (pfx.tag !== DER_TAG.SEQUENCE || integerOf(version) !== 3) throw new Error('not a PFX (version 3)');
 		if (oidOf(authSafe?.children[0]) !== OID.data) throw new Error('public-key integrity mode is not supported');
-		const contents = parseDer(octetsOf(explicit(authSafe.children[1], 0)));
-		return { der, mac: macData && readMac(macData), safes: contents.children.map(readContentInfo) };
+		const content = octetsOf(explicit(authSafe.children[1], 0));
+		const safes = parseDer(content).children.map(readContentInfo);
+		const mac = macData && readMac(macData);
+		return { der, mac: mac?.pbe, pbmac1: mac?.pbmac1 && { ...mac.pbmac1, pbe: mac.pbe, content }, safes };
 	} catch (error) {
 		throw fail('pkcs12Unreadable', { reason: (error as Error).message.replace(/^DER: /, 'damaged structure: ') }, error);
 	}
 }
 
 /** MacData ::= SEQUENCE { mac DigestInfo, macSalt OCTET STRING, iterations INTEGER DEFAULT 1 } */
-function readMac(macData: DerNode): Pbe {
+function readMac(macData: DerNode): { pbe: Pbe; pbmac1?: { hmacDigest: string; value: Buffer } } {
 	const [digestInfo, salt, count] = macData.children;
-	const algorithm = digestInfo?.children[0];
+	const [algorithm, value] = digestInfo?.children ?? [];
 	const oid = oidOf(algorithm?.children[0]);
 	if (oid === OID.pbmac1) {
-		// RFC 9579: PBMAC1-params ::= SEQUENCE { keyDerivationFunc (PBKDF2), messageAuthScheme }
-		const kdf = algorithm.children[1]?.children[0];
-		const fields = kdf?.children[1]?.children ?? [];
-		const iterations = integerOf(fields[1]);
-		if (iterations === undefined) throw new Error('PBMAC1 without PBKDF2 parameters');
-		return { label: 'PBMAC1 (PBKDF2)', kdf: { kind: 'pbkdf2', iterations, digest: 'sha256' }, salt: Buffer.alloc(0), weak: false };
+		// RFC 9579: PBMAC1-params ::= SEQUENCE { keyDerivationFunc (PBKDF2), messageAuthScheme (an HMAC) }
+		const [kdf, scheme] = algorithm.children[1]?.children ?? [];
+		const pbkdf2 = readPbkdf2Params(kdf?.children[1]);
+		const hmacDigest = hmacDigestOf(scheme);
+		const pbe: Pbe = { label: `PBMAC1 (PBKDF2 ${pbkdf2.prfLabel})`, kdf: pbkdf2.kdf, salt: pbkdf2.salt, weak: false };
+		return { pbe, pbmac1: hmacDigest && pbkdf2.prfKnown && value?.tag === DER_TAG.OCTET_STRING ? { hmacDigest, value: value.value } : undefined };
 	}
 	const digest = MAC_DIGESTS[oid] ?? `digest OID ${oid || '?'}`;
 	const iterations = count === undefined ? 1 : integerOf(count);
 	if (iterations === undefined || salt?.tag !== DER_TAG.OCTET_STRING) throw new Error('bad MAC parameters');
-	return { label: `MAC ${digest}`, kdf: { kind: 'pkcs12', iterations, digest }, salt: salt.value, weak: digest === 'sha1' || digest === 'md5' };
+	return { pbe: { label: `MAC ${digest}`, kdf: { kind: 'pkcs12', iterations, digest }, salt: salt.value, weak: digest === 'sha1' || digest === 'md5' } };
+}
+
+/**
+ * Checks a PBMAC1 MAC (RFC 9579: HMAC keyed with PBKDF2 of the UTF-8 password). The caller has
+ * checked its cost with the others.
+ */
+export function pbmac1Matches(file: Pkcs12File, password: string | null): boolean {
+	const mac = file.pbmac1;
+	const kdf = mac?.pbe.kdf;
+	if (!mac || kdf?.kind !== 'pbkdf2') return true;
+	const key = pbkdf2Sync(Buffer.from(password ?? '', 'utf8'), mac.pbe.salt, kdf.iterations, kdf.keyLength ?? 32, kdf.digest);
+	const expected = createHmac(mac.hmacDigest, key).update(mac.content).digest();
+	key.fill(0);
+	return expected.length === mac.value.length && timingSafeEqual(expected, mac.value);
 }
 
 /** ContentInfo: data (SafeContents in the clear) or encryptedData (SafeContents encrypted with a PBE). */
@@ -174,7 +192,7 @@ export function openPkcs12(file: Pkcs12File, passphrase: string | undefined): Op
 	for (const safe of file.safes) {
 		if (!safe.encrypted) continue;
 		const { pbe, data } = safe.encrypted;
-		if (!pbe.cipher || !pbe.kdf) throw fail('encryptionUnsupported', { what: WHAT, pkcs12: true, scheme: pbe.label });
+		if (!pbe.cipher || !pbe.kdf || pbe.unsupported) throw fail('encryptionUnsupported', { what: WHAT, pkcs12: true, scheme: pbe.label });
 		const opened = tryCandidates(pbe, [password, ...candidates.filter((candidate) => candidate !== password)], data);
 		if (!opened) throw passphrase ? fail('passphraseWrong', { what: WHAT }) : fail('passphraseMissing');
 		password = opened.password;
@@ -236,7 +254,7 @@ export function decryptKeyBag(bag: Pkcs12Bag, passphrase: string | undefined, op
 		}
 	}
 	const pbe = bag.pbe;
-	if (!pbe?.kdf || !pbe.cipher) throw fail('encryptionUnsupported', { what: 'private key in the PKCS#12 file', pkcs12: true, scheme: pbe?.label ?? 'an unknown scheme' });
+	if (!pbe?.kdf || !pbe.cipher || pbe.unsupported) throw fail('encryptionUnsupported', { what: 'private key in the PKCS#12 file', pkcs12: true, scheme: pbe?.label ?? 'an unknown scheme' });
 	const candidates = [opened.password, ...(passphrase ? [] : [null, ''])].filter((value, index, all) => all.indexOf(value) === index);
 	if (pbe.cipher.engine === 'native' && typeof opened.password === 'string') {
 		try {
