@@ -31,7 +31,8 @@ const THIS_NODE = `Node.js ${version}, OpenSSL ${versions.openssl}`;
 const REFUSALS: Array<{ match: RegExp; explain: (certificates: X509Certificate[], cause: unknown) => MaterialError }> = [
 	{
 		match: /EE_KEY_TOO_SMALL|ee key too small/i,
-		explain: (certificates, cause) => fail('keyTooSmall', { key: smallestKey(certificates), node: THIS_NODE, level: 'its OpenSSL security level refuses RSA and DSA keys under 2048 bits ("ee key too small")' }, cause),
+		explain: (certificates, cause) =>
+			fail('keyTooSmall', { key: smallestKey(certificates), node: THIS_NODE, level: 'its OpenSSL security level refuses RSA and DSA keys under 2048 bits ("ee key too small")' }, cause),
 	},
 	{
 		match: /CA_MD_TOO_WEAK|EE_MD_TOO_WEAK|md too weak/i,

@@ -30,7 +30,10 @@ const WRONG_THINGS: Record<string, { what: string; advice: string }> = {
 		what: 'an OpenSSH private key',
 		advice: 'TLS needs the key in PEM (PKCS#8) form: convert a copy with `ssh-keygen -p -m PKCS8 -f copy_of_key`, and paste it with the certificate the partner issued for it.',
 	},
-	'SSH2 ENCRYPTED PRIVATE KEY': { what: 'an SSH private key (PuTTY/ssh.com)', advice: 'Export the key as PKCS#8 PEM (PuTTYgen: Conversions → Export OpenSSH key, then `ssh-keygen -p -m PKCS8`).' },
+	'SSH2 ENCRYPTED PRIVATE KEY': {
+		what: 'an SSH private key (PuTTY/ssh.com)',
+		advice: 'Export the key as PKCS#8 PEM (PuTTYgen: Conversions → Export OpenSSH key, then `ssh-keygen -p -m PKCS8`).',
+	},
 	'PGP PRIVATE KEY BLOCK': { what: 'a PGP private key', advice: 'PGP keys cannot be used for TLS. ' + INSTEAD },
 	'X509 CRL': { what: 'a certificate revocation list (CRL)', advice: INSTEAD },
 };

@@ -105,7 +105,7 @@ function loadPem(bundle: PemBundle, passphrase: string | undefined, ca: X509Cert
 	const leaf = findLeaf(decrypted.key, bundle.certificates);
 	const chain = orderChain(leaf, bundle.certificates);
 	const source: KeySource = { kind: 'pem', ...decrypted.contextKey, chain };
-	return { secureContext: buildSecureContext(source, chain, ca, versions), leaf, certificates: bundle.certificates, key: keyFacts(decrypted.key, decrypted) };
+	return { secureContext: buildSecureContext(source, chain, ca, versions), leaf, certificates: bundle.certificates, key: keyFacts(decrypted.key, { encrypted: decrypted.encrypted, protection: decrypted.protection, legacy: decrypted.legacy }) };
 }
 
 /**
@@ -138,15 +138,16 @@ function buildPkcs12Context(der: Buffer, passphrase: string | undefined, opened:
 	try {
 		const secureContext = buildSecureContext({ kind: 'pfx', pfx: der, passphrase }, opened.certificates, ca, versions);
 		const leaf = leafOf(secureContext, opened, keyBag);
-		const details = leaf.publicKey.asymmetricKeyDetails ?? {};
-		const key = { type: leaf.publicKey.asymmetricKeyType ?? 'unknown', size: details.modulusLength, curve: details.namedCurve, encrypted: keyBag.kind === 'shroudedKey', protection, legacy: false };
+		// OpenSSL checked that the key belongs to this certificate: the certificate's public key tells its type and size.
+		const key = keyFacts(leaf.publicKey, { encrypted: keyBag.kind === 'shroudedKey', protection, legacy: false });
 		return { secureContext, leaf, certificates: opened.certificates, key };
 	} catch (error) {
 		if (!(error instanceof PfxRefused)) throw error;
 	}
 	if (!pbmac1Matches(file, opened.password)) {
 		// With certificates decrypted, the passphrase is right and the file was changed; without, it is the passphrase.
-		throw file.safes.some((safe) => safe.encrypted) ? fail('pkcs12Unreadable', { reason: 'its MAC does not match its contents' }) : fail('passphraseWrong', { what: 'PKCS#12 file' });
+		const decrypted = file.safes.some((safe) => safe.encrypted);
+		throw decrypted ? fail('pkcs12Unreadable', { reason: 'its MAC does not match its contents' }) : fail('passphraseWrong', { what: 'PKCS#12 file' });
 	}
 	const { key, contextKey } = decryptKeyBag(keyBag, passphrase, opened);
 	const leaf = findLeaf(key, opened.certificates);
@@ -166,7 +167,9 @@ function leafOf(context: tls.SecureContext, opened: OpenedPkcs12, keyBag: Pkcs12
 
 function keyFacts(key: KeyObject, facts: { encrypted: boolean; protection?: string; legacy: boolean }): KeyFacts {
 	const details = key.asymmetricKeyDetails ?? {};
-	return { type: key.asymmetricKeyType ?? 'unknown', size: details.modulusLength, curve: details.namedCurve, encrypted: facts.encrypted, protection: facts.protection, legacy: facts.legacy };
+	// Field by field: `facts` may be a whole DecryptedKey, whose context key must not travel further.
+	const { encrypted, protection, legacy } = facts;
+	return { type: key.asymmetricKeyType ?? 'unknown', size: details.modulusLength, curve: details.namedCurve, encrypted, protection, legacy };
 }
 
 /** Keys the fingerprints of this process; caches and sessions live no longer than it. */

@@ -159,7 +159,8 @@ function readPbes2(params: DerNode | undefined): Pbe {
 		if (salt?.tag !== DER_TAG.OCTET_STRING || cost === undefined || blockSize === undefined || parallelization === undefined) throw new Error('scrypt: bad parameters');
 		const keyLength = integerOf(length);
 		const kdf: Kdf = { kind: 'scrypt', cost, blockSize, parallelization, keyLength };
-		return { label: `PBES2 ${cipherName}, scrypt`, kdf, cipher: withKeyLength(cipher, keyLength), salt: salt.value, iv, weak: WEAK.test(cipherName), unsupported: cipherOid in PBES2_UNSUPPORTED };
+		const label = `PBES2 ${cipherName}, scrypt`;
+		return { label, kdf, cipher: withKeyLength(cipher, keyLength), salt: salt.value, iv, weak: WEAK.test(cipherName), unsupported: cipherOid in PBES2_UNSUPPORTED };
 	}
 	return { label: `PBES2 ${cipherName}, key derivation OID ${kdfOid || '?'}`, salt: Buffer.alloc(0), weak: WEAK.test(cipherName) };
 }

@@ -173,7 +173,9 @@ function readSafeContents(der: Buffer, depth = 0): Pkcs12Bag[] {
 export function declaredKdfs(file: Pkcs12File, bags: Pkcs12Bag[] = file.safes.flatMap((safe) => safe.bags)): DeclaredKdf[] {
 	const declared: DeclaredKdf[] = [];
 	if (file.mac) declared.push({ pbe: file.mac, what: WHAT, pkcs12: true });
-	for (const safe of file.safes) if (safe.encrypted) declared.push({ pbe: safe.encrypted.pbe, what: WHAT, pkcs12: true, legacy: onLegacyPath(safe.encrypted.pbe), twice: true });
+	for (const { encrypted } of file.safes) {
+		if (encrypted) declared.push({ pbe: encrypted.pbe, what: WHAT, pkcs12: true, legacy: onLegacyPath(encrypted.pbe), twice: true });
+	}
 	for (const bag of bags) if (bag.pbe) declared.push({ pbe: bag.pbe, what: `private key in the ${WHAT}`, pkcs12: true, legacy: onLegacyPath(bag.pbe) });
 	return declared;
 }
@@ -254,7 +256,9 @@ export function decryptKeyBag(bag: Pkcs12Bag, passphrase: string | undefined, op
 		}
 	}
 	const pbe = bag.pbe;
-	if (!pbe?.kdf || !pbe.cipher || pbe.unsupported) throw fail('encryptionUnsupported', { what: 'private key in the PKCS#12 file', pkcs12: true, scheme: pbe?.label ?? 'an unknown scheme' });
+	if (!pbe?.kdf || !pbe.cipher || pbe.unsupported) {
+		throw fail('encryptionUnsupported', { what: `private key in the ${WHAT}`, pkcs12: true, scheme: pbe?.label ?? 'an unknown scheme' });
+	}
 	const candidates = [opened.password, ...(passphrase ? [] : [null, ''])].filter((value, index, all) => all.indexOf(value) === index);
 	if (pbe.cipher.engine === 'native' && typeof opened.password === 'string') {
 		try {
