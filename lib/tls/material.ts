@@ -105,7 +105,8 @@ function loadPem(bundle: PemBundle, passphrase: string | undefined, ca: X509Cert
 	const leaf = findLeaf(decrypted.key, bundle.certificates);
 	const chain = orderChain(leaf, bundle.certificates);
 	const source: KeySource = { kind: 'pem', ...decrypted.contextKey, chain };
-	return { secureContext: buildSecureContext(source, chain, ca, versions), leaf, certificates: bundle.certificates, key: keyFacts(decrypted.key, { encrypted: decrypted.encrypted, protection: decrypted.protection, legacy: decrypted.legacy }) };
+	const key = keyFacts(decrypted.key, { encrypted: decrypted.encrypted, protection: decrypted.protection, legacy: decrypted.legacy });
+	return { secureContext: buildSecureContext(source, chain, ca, versions), leaf, certificates: bundle.certificates, key };
 }
 
 /**
