@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 
 import { MaterialError } from '../lib/errors';
-import { readPkcs12 } from '../lib/tls/legacy';
+import { readPkcs12 } from '../lib/tls/pkcs12';
 import { describePkcs8Encryption } from '../lib/tls/pkcs8';
 import { loadMaterial, MAX_INPUT_CHARS } from '../lib/tls/material';
 import { generateKey, openssl } from './fixtures/pki';

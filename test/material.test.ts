@@ -214,6 +214,11 @@ describe('loadMaterial', () => {
 			code: 'BUNDLE_WRONG_CONTENT', field: 'certificateBundle', message: () => /Block 2 .* certificate signing request/,
 		},
 		{
+			name: 'an OpenSSH private key with the certificate',
+			input: () => ({ certificateBundle: `-----BEGIN OPENSSH PRIVATE KEY-----\n${Buffer.from('openssh-key-v1\0 not for TLS').toString('base64')}\n-----END OPENSSH PRIVATE KEY-----\n${f.s.clientEc.certPem}` }),
+			code: 'BUNDLE_WRONG_CONTENT', field: 'certificateBundle', message: () => /Block 1 .* an OpenSSH private key/,
+		},
+		{
 			name: 'a public key with the certificate',
 			input: () => ({ certificateBundle: f.publicKey + f.s.clientEc.certPem }),
 			code: 'BUNDLE_WRONG_CONTENT', field: 'certificateBundle', message: () => /Block 1 .* public key/,

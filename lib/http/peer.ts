@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { checkServerIdentity, createSecureContext, DetailedPeerCertificate, SecureContext, TLSSocket } from 'node:tls';
 
-import { addCertificateAuthorities, TlsMaterial, TlsVersions } from '../tls/material';
+import { addCertificateAuthorities } from '../tls/context';
+import type { TlsMaterial, TlsVersions } from '../tls/material';
 import { connectSecurely, publicKeyPin, TLS_ALERT } from './agent';
 import { checkUrl } from './egress';
 import { HANDSHAKE_INTERRUPTED, toTransportError } from './failures';

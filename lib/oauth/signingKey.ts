@@ -1,11 +1,10 @@
 import { createPrivateKey, KeyObject } from 'node:crypto';
 
-import { looksLikePkcs12Base64, readPkcs12 } from '../tls/legacy';
+import { decryptPemKey } from '../tls/decrypt';
+import { detectBundle } from '../tls/detect';
 import type { MaterialInput } from '../tls/material';
-import { findPemBlocks, toPem } from '../tls/pem';
+import { readPkcs12 } from '../tls/pkcs12';
 import { OAuthError } from './errors';
-
-const KEY_LABELS = new Set(['ENCRYPTED PRIVATE KEY', 'PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
 
 /**
  * The credential's private key as a KeyObject, for signing a private_key_jwt assertion. The TLS
@@ -16,26 +15,21 @@ const KEY_LABELS = new Set(['ENCRYPTED PRIVATE KEY', 'PRIVATE KEY', 'RSA PRIVATE
  * @throws OAuthError OAUTH_SETTINGS_INVALID when the key cannot be read for signing
  */
 export function loadSigningKey(input: MaterialInput): KeyObject {
-	const bundle = input.certificateBundle ?? '';
 	const passphrase = input.passphrase || undefined;
 	try {
-		const blocks = findPemBlocks(bundle);
-		if (blocks.length === 0 && looksLikePkcs12Base64(bundle)) {
-			const contents = readPkcs12(Buffer.from(bundle.replace(/\s+/g, ''), 'base64'), passphrase ?? '');
-			try {
-				return createPrivateKey({ key: contents.keyDer, format: 'der', type: 'pkcs8' });
-			} finally {
-				contents.keyDer.fill(0);
-			}
+		// The loader's own stages: the same formats, ciphers and cost caps as the TLS material.
+		const bundle = detectBundle(input.certificateBundle ?? '');
+		if (bundle.kind === 'pem') return decryptPemKey(bundle.key, passphrase).key;
+		const { keyDer } = readPkcs12(bundle.der, passphrase ?? '');
+		try {
+			return createPrivateKey({ key: keyDer, format: 'der', type: 'pkcs8' });
+		} finally {
+			keyDer.fill(0);
 		}
-		const block = blocks.find((candidate) => KEY_LABELS.has(candidate.label));
-		if (!block) throw new Error('no private key block');
-		return createPrivateKey({ key: toPem(block), format: 'pem', passphrase });
 	} catch (error) {
 		throw new OAuthError('OAUTH_SETTINGS_INVALID', 'The private key cannot be used to sign the private_key_jwt client assertion', {
 			field: 'clientAuthMethod',
-			description: 'Keys in legacy encryption (DES, RC2) work for TLS but not for signing here: re-encrypt the key once with '
-				+ '`openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem`, or choose tls_client_auth.',
+			description: 'Check the key of the "Certificate Bundle", or choose tls_client_auth.',
 			cause: error,
 		});
 	}

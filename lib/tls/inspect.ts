@@ -1,5 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 
+import { oidOf, parseDer } from './der';
+
 /** Facts about one certificate, safe to show to users and to put into output items. */
 export interface CertificateFacts {
 	subject: string;
@@ -106,4 +108,24 @@ export function expiryNotices(certificates: Array<{ role: string; certificate: X
 		);
 	}
 	return notices;
+}
+
+/** Signature algorithms OpenSSL's security level 2 refuses (RFC 3279, RFC 5758 OIDs) → digest. */
+const WEAK_SIGNATURES: Record<string, string> = {
+	'1.2.840.113549.1.1.2': 'MD2',
+	'1.2.840.113549.1.1.4': 'MD5',
+	'1.2.840.113549.1.1.5': 'SHA-1',
+	'1.3.14.3.2.29': 'SHA-1',
+	'1.2.840.10040.4.3': 'SHA-1',
+	'1.2.840.10045.4.1': 'SHA-1',
+};
+
+/** The digest of the certificate's signature when it is MD2, MD5 or SHA-1; self-signed ones are never checked. */
+export function weakSignatureDigest(certificate: X509Certificate): string | undefined {
+	if (certificate.checkIssued(certificate)) return undefined;
+	try {
+		return WEAK_SIGNATURES[oidOf(parseDer(certificate.raw).children[1]?.children[0])];
+	} catch {
+		return undefined;
+	}
 }

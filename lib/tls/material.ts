@@ -1,13 +1,24 @@
-import { createHmac, createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { env } from 'node:process';
+/**
+ * Loading a credential, top to bottom: detect what was pasted (lib/tls/detect.ts) → open the
+ * container (PEM key, or PKCS#12 in lib/tls/pkcs12.ts) → check the declared key-derivation cost
+ * (lib/tls/cost.ts) → decrypt (lib/tls/decrypt.ts; OpenSSL reads PKCS#12 itself) → order the chain
+ * (lib/tls/chain.ts) → build the TLS context (lib/tls/context.ts) → notes (lib/tls/notes.ts).
+ */
+import { createHmac, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 
-import { MaterialError } from '../errors';
-import { allowsClientAuth, commonName, formatName } from './inspect';
-import { decryptLegacyPkcs8, decryptLegacyTraditionalRsa, looksLikePkcs12Base64, readPkcs12 } from './legacy';
-import { describePkcs8Encryption } from './pkcs8';
-import { findPemBlocks, PemBlock, toPem } from './pem';
+import { checkValidity, findLeaf, orderChain } from './chain';
+import { buildSecureContext, contextCertificate, KeySource, PfxRefused, TlsVersions } from './context';
+import { checkCosts } from './cost';
+import { declaredKdfsOfPem, decryptPemKey } from './decrypt';
+import { detectBundle, detectCaCertificates, PemBundle } from './detect';
+import { collectWarnings } from './notes';
+import { declaredKdfs, decryptKeyBag, keyBagOf, OpenedPkcs12, openPkcs12, pbmac1Matches, Pkcs12Bag, readPkcs12File } from './pkcs12';
+import { fail } from './texts';
+
+export { checkValidity } from './chain';
+export type { TlsVersions } from './context';
+export { MAX_INPUT_CHARS } from './detect';
 
 /** The credential as the user filled it in. */
 export interface MaterialInput {
@@ -21,21 +32,9 @@ export interface KeyFacts {
 	size?: number;
 	curve?: string;
 	encrypted: boolean;
-	/** How the key was protected, e.g. "PBES2 aes-256-cbc, PBKDF2 hmacWithSHA256" or "PKCS#12". */
+	/** How the key was protected, e.g. "PBES2 aes-256-cbc, PBKDF2 hmacWithSHA256" or "PKCS#12 file (…)". */
 	protection?: string;
-	/** Protected with a cipher OpenSSL 3 only reads with its legacy provider (RC2, DES, RC4). */
-	legacy: boolean;
-}
-
-/** How the secure context gets the key: the user's PEM or PFX as given, or a re-encrypted copy. */
-type ContextKey = { key: string; passphrase?: string } | { pfx: Buffer; passphrase?: string };
-
-interface ParsedBundle {
-	key: KeyObject;
-	certificates: X509Certificate[];
-	contextKey: ContextKey;
-	protection?: string;
-	encrypted: boolean;
+	/** Protected with a cipher OpenSSL 3 only reads with its legacy provider (RC2, DES): decrypted by this node. */
 	legacy: boolean;
 }
 
@@ -66,28 +65,13 @@ export interface LoadOptions {
 	versions?: TlsVersions;
 }
 
-export interface TlsVersions {
-	min?: tls.SecureVersion;
-	max?: tls.SecureVersion;
+/** What the decrypt and context steps agree on: the context's key, and the leaf once known. */
+interface Loaded {
+	secureContext: tls.SecureContext;
+	leaf: X509Certificate;
+	certificates: X509Certificate[];
+	key: KeyFacts;
 }
-
-/** Inputs larger than this are not certificate material; refuse them before parsing. */
-export const MAX_INPUT_CHARS = 1024 * 1024;
-
-const BUNDLE_FIELD = 'Certificate Bundle';
-const PASSPHRASE_FIELD = 'Passphrase';
-const CA_FIELD = 'CA Certificates';
-
-const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
-const KEY_LABELS = new Set(['ENCRYPTED PRIVATE KEY', 'PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
-const WRONG_THINGS: Record<string, string> = {
-	'CERTIFICATE REQUEST': 'a certificate signing request (CSR)',
-	'NEW CERTIFICATE REQUEST': 'a certificate signing request (CSR)',
-	'PUBLIC KEY': 'a public key',
-	'RSA PUBLIC KEY': 'a public key',
-	PKCS7: 'a PKCS#7 container',
-	CMS: 'a PKCS#7 container',
-};
 
 /**
  * Parses and checks the credential, and builds the TLS secure context every connection of an
@@ -97,113 +81,96 @@ const WRONG_THINGS: Record<string, string> = {
  */
 export function loadMaterial(input: MaterialInput, options: LoadOptions = {}): TlsMaterial {
 	const now = options.now ?? new Date();
-	const bundle = checkSize(input.certificateBundle ?? '', BUNDLE_FIELD);
+	const versions = options.versions ?? {};
 	const passphrase = input.passphrase ? input.passphrase : undefined;
-	const blocks = findPemBlocks(bundle);
-	const parsed = blocks.length === 0 && looksLikePkcs12Base64(bundle) ? readPkcs12Bundle(bundle, passphrase) : readPemBundle(blocks, passphrase);
-	const leaf = parsed.certificates.find((certificate) => certificate.checkPrivateKey(parsed.key));
-	if (!leaf) {
-		const subjects = parsed.certificates.map((certificate) => `"${commonName(certificate)}"`).join(', ');
-		throw new MaterialError('KEY_CERT_MISMATCH', `The private key does not belong to the certificate in the "${BUNDLE_FIELD}" field (${subjects})`, {
-			field: 'certificateBundle',
-			description: `The key and the certificate must be issued together. Paste the certificate the partner issued for this key (the bundle holds ${subjects}), or the key you generated the request with.`,
-		});
-	}
-	if (options.checkValidity ?? true) checkValidity(leaf, now);
-	const chain = orderChain(leaf, parsed.certificates);
-	const ca = parseCaCertificates(input.caCertificates ?? '');
-	const keyFacts = describeKey(parsed);
-	const secureContext = buildSecureContext(parsed.contextKey, chain, ca, options.versions ?? {});
-	return { secureContext, leaf, chain, ca, key: keyFacts, warnings: collectWarnings(leaf, chain, ca, keyFacts), fingerprint: fingerprintOf(input) };
+	const bundle = detectBundle(input.certificateBundle ?? '');
+	const ca = detectCaCertificates(input.caCertificates ?? '');
+	const loaded = bundle.kind === 'pem' ? loadPem(bundle, passphrase, ca, versions) : loadPkcs12(bundle.der, passphrase, ca, versions);
+	if (options.checkValidity ?? true) checkValidity(loaded.leaf, now);
+	const chain = orderChain(loaded.leaf, loaded.certificates);
+	return {
+		secureContext: loaded.secureContext,
+		leaf: loaded.leaf,
+		chain,
+		ca,
+		key: loaded.key,
+		warnings: collectWarnings(loaded.leaf, chain, ca, loaded.key),
+		fingerprint: fingerprintOf(input),
+	};
 }
 
-function readPemBundle(blocks: PemBlock[], passphrase: string | undefined): ParsedBundle {
-	if (blocks.length === 0) {
-		throw new MaterialError('BUNDLE_NO_PEM', `The "${BUNDLE_FIELD}" field contains no PEM block`, {
-			field: 'certificateBundle',
-			description:
-				'Paste the private key and the client certificate as PEM text, each starting with a line like "-----BEGIN ENCRYPTED PRIVATE KEY-----" or "-----BEGIN CERTIFICATE-----", or the base64 of a .p12/.pfx file.',
-		});
-	}
-	const keyBlocks: PemBlock[] = [];
-	const certificates: X509Certificate[] = [];
-	for (const block of blocks) {
-		const wrong = WRONG_THINGS[block.label];
-		if (wrong) {
-			throw new MaterialError('BUNDLE_WRONG_CONTENT', `Block ${block.index} of the "${BUNDLE_FIELD}" field is ${wrong}, not a key or certificate`, {
-				field: 'certificateBundle',
-				description: `The bundle needs the private key and the client certificate the partner issued. ${wrong === 'a certificate signing request (CSR)' ? 'A CSR is what you send to the partner; paste the certificate they sent back.' : 'Paste the certificate and its private key instead.'}`,
-			});
-		}
-		if (block.der.length === 0 && (KEY_LABELS.has(block.label) || CERTIFICATE_LABELS.has(block.label))) {
-			throw new MaterialError('BUNDLE_BAD_BLOCK', `Block ${block.index} of the "${BUNDLE_FIELD}" field (${block.label}) is damaged: its body is not base64`, {
-				field: 'certificateBundle',
-				description: 'Copy the block again from the file the partner sent, from its BEGIN line to its END line.',
-			});
-		}
-		if (KEY_LABELS.has(block.label)) keyBlocks.push(block);
-		else if (CERTIFICATE_LABELS.has(block.label)) certificates.push(parseCertificate(block, BUNDLE_FIELD, 'certificateBundle'));
-	}
-	if (keyBlocks.length === 0) {
-		throw new MaterialError('BUNDLE_NO_KEY', `The "${BUNDLE_FIELD}" field contains no private key`, {
-			field: 'certificateBundle',
-			description: 'Add the private key block ("-----BEGIN ENCRYPTED PRIVATE KEY-----" … "-----END ENCRYPTED PRIVATE KEY-----") to the certificate in the same field.',
-		});
-	}
-	if (keyBlocks.length > 1) {
-		throw new MaterialError('BUNDLE_MANY_KEYS', `The "${BUNDLE_FIELD}" field contains ${keyBlocks.length} private keys; it must contain exactly one`, {
-			field: 'certificateBundle',
-			description: 'Keep only the private key that belongs to the client certificate.',
-		});
-	}
-	if (certificates.length === 0) {
-		throw new MaterialError('BUNDLE_NO_CERTIFICATE', `The "${BUNDLE_FIELD}" field contains no certificate`, {
-			field: 'certificateBundle',
-			description: 'Add the client certificate block ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----") that the partner issued for this key.',
-		});
-	}
-	return { ...decryptKey(keyBlocks[0], passphrase), certificates };
+function loadPem(bundle: PemBundle, passphrase: string | undefined, ca: X509Certificate[], versions: TlsVersions): Loaded {
+	checkCosts(declaredKdfsOfPem(bundle.key));
+	const decrypted = decryptPemKey(bundle.key, passphrase);
+	const leaf = findLeaf(decrypted.key, bundle.certificates);
+	const chain = orderChain(leaf, bundle.certificates);
+	const source: KeySource = { kind: 'pem', ...decrypted.contextKey, chain };
+	const key = keyFacts(decrypted.key, { encrypted: decrypted.encrypted, protection: decrypted.protection, legacy: decrypted.legacy });
+	return { secureContext: buildSecureContext(source, chain, ca, versions), leaf, certificates: bundle.certificates, key };
 }
 
 /**
- * A PKCS#12 file: OpenSSL decrypts it for TLS when it can; node-forge lists its key and
- * certificates for the checks (Node has no PKCS#12 reader) and decrypts what OpenSSL 3 refuses.
+ * PKCS#12: structure and costs first; the encrypted safe contents opened here list the certificates;
+ * then OpenSSL reads the file into the context (it verifies the MAC and decrypts the key). Only
+ * what OpenSSL refuses (RC2/DES, no MAC on OpenSSL 3.0, a MAC it does not know) is assembled here
+ * from the key bag and the certificates; the key must then decrypt and match a certificate.
  */
-function readPkcs12Bundle(bundle: string, passphrase: string | undefined): ParsedBundle {
-	const pfx = Buffer.from(bundle.replace(/\s+/g, ''), 'base64');
-	const contents = readPkcs12(pfx, passphrase ?? '');
-	const certificates = contents.certificates.map((der, index) => parseCertificate({ der, index: index + 1, label: 'CERTIFICATE', headers: {} }, BUNDLE_FIELD, 'certificateBundle'));
-	let key: KeyObject;
+function loadPkcs12(der: Buffer, passphrase: string | undefined, ca: X509Certificate[], versions: TlsVersions): Loaded {
+	const file = readPkcs12File(der);
+	checkCosts(declaredKdfs(file));
+	const opened = openPkcs12(file, passphrase);
+	checkCosts(declaredKdfs(file, opened.bags));
+	const keyBag = keyBagOf(opened.bags);
 	try {
-		key = createPrivateKey({ key: contents.keyDer, format: 'der', type: 'pkcs8' });
-	} catch (error) {
-		// A file without a MAC is not checked against the passphrase: a wrong one decrypts the key to garbage.
-		throw new MaterialError('KEY_UNREADABLE', `The private key in the PKCS#12 file in the "${BUNDLE_FIELD}" field cannot be read`, {
-			field: 'certificateBundle',
-			description: 'Check the passphrase, then export the file again from the source, or convert it to PEM with `openssl pkcs12 -in client.p12 -nodes` and paste the key and certificate.',
-			cause: error,
-		});
+		return buildPkcs12Context(der, passphrase, opened, keyBag, ca, versions);
 	} finally {
-		contents.keyDer.fill(0);
+		// A key bag in the clear is a copy (lib/tls/der.ts encodeDer): wipe it, as other plaintext keys.
+		if (keyBag.kind === 'key') keyBag.der.fill(0);
 	}
-	const legacy = !opensslReadsPfx(pfx, passphrase);
-	return { key, certificates, contextKey: legacy ? reencrypt(key) : { pfx, passphrase }, protection: 'PKCS#12', encrypted: true, legacy };
 }
 
-function opensslReadsPfx(pfx: Buffer, passphrase: string | undefined): boolean {
+function buildPkcs12Context(der: Buffer, passphrase: string | undefined, opened: OpenedPkcs12, keyBag: Pkcs12Bag, ca: X509Certificate[], versions: TlsVersions): Loaded {
+	const file = opened.file;
+	if (opened.certificates.length === 0) throw fail('noCertificatePkcs12');
+	const safes = file.safes.flatMap((safe) => (safe.encrypted ? [safe.encrypted.pbe.label] : []));
+	const protection = `PKCS#12 file (key: ${keyBag.pbe?.label ?? 'not encrypted'}${safes.length ? `; certificates: ${[...new Set(safes)].join(', ')}` : ''})`;
+	const legacy = [keyBag.pbe, ...file.safes.map((safe) => safe.encrypted?.pbe)].some((pbe) => pbe?.cipher?.engine === 'forge');
+	// OpenSSL first, also for RC2 files: it verifies their MAC before it stops at the cipher it lacks.
 	try {
-		tls.createSecureContext({ pfx, passphrase });
-		return true;
-	} catch {
-		// "Unsupported PKCS12 PFX data": RC2-40/3DES files that OpenSSL 3 reads only with its legacy provider.
-		return false;
+		const secureContext = buildSecureContext({ kind: 'pfx', pfx: der, passphrase }, opened.certificates, ca, versions);
+		const leaf = leafOf(secureContext, opened, keyBag);
+		// OpenSSL checked that the key belongs to this certificate: the certificate's public key tells its type and size.
+		const key = keyFacts(leaf.publicKey, { encrypted: keyBag.kind === 'shroudedKey', protection, legacy: false });
+		return { secureContext, leaf, certificates: opened.certificates, key };
+	} catch (error) {
+		if (!(error instanceof PfxRefused)) throw error;
 	}
+	if (!pbmac1Matches(file, opened.password)) {
+		// With certificates decrypted, the passphrase is right and the file was changed; without, it is the passphrase.
+		const decrypted = file.safes.some((safe) => safe.encrypted);
+		throw decrypted ? fail('pkcs12Unreadable', { reason: 'its MAC does not match its contents' }) : fail('passphraseWrong', { what: 'PKCS#12 file' });
+	}
+	const { key, contextKey } = decryptKeyBag(keyBag, passphrase, opened);
+	const leaf = findLeaf(key, opened.certificates);
+	const source: KeySource = { kind: 'pem', ...contextKey, chain: orderChain(leaf, opened.certificates) };
+	const secureContext = buildSecureContext(source, opened.certificates, ca, versions);
+	return { secureContext, leaf, certificates: opened.certificates, key: keyFacts(key, { encrypted: keyBag.kind === 'shroudedKey', protection, legacy }) };
 }
 
-/** The key as PKCS#8 PEM encrypted with a random one-time passphrase, so no plaintext PEM exists. */
-function reencrypt(key: KeyObject): ContextKey {
-	const passphrase = randomBytes(32).toString('base64');
-	return { key: key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string, passphrase };
+/** The certificate OpenSSL paired with the key; by localKeyId, then the first, where Node cannot say. */
+function leafOf(context: tls.SecureContext, opened: OpenedPkcs12, keyBag: Pkcs12Bag): X509Certificate {
+	const der = contextCertificate(context);
+	const chosen = der && opened.certificates.find((certificate) => certificate.raw.equals(der));
+	if (chosen) return chosen;
+	const index = opened.bags.filter((bag) => bag.kind === 'certificate').findIndex((bag) => bag.localKeyId !== undefined && bag.localKeyId === keyBag.localKeyId);
+	return opened.certificates[Math.max(index, 0)];
+}
+
+function keyFacts(key: KeyObject, facts: { encrypted: boolean; protection?: string; legacy: boolean }): KeyFacts {
+	const details = key.asymmetricKeyDetails ?? {};
+	// Field by field: `facts` may be a whole DecryptedKey, whose context key must not travel further.
+	const { encrypted, protection, legacy } = facts;
+	return { type: key.asymmetricKeyType ?? 'unknown', size: details.modulusLength, curve: details.namedCurve, encrypted, protection, legacy };
 }
 
 /** Keys the fingerprints of this process; caches and sessions live no longer than it. */
@@ -218,255 +185,4 @@ export function fingerprintOf(input: MaterialInput): string {
 	return createHmac('sha256', FINGERPRINT_KEY)
 		.update(JSON.stringify([input.certificateBundle ?? '', input.passphrase ?? '', input.caCertificates ?? '']))
 		.digest('hex');
-}
-
-function checkSize(text: string, field: string): string {
-	if (text.length > MAX_INPUT_CHARS) {
-		throw new MaterialError('INPUT_TOO_LARGE', `The "${field}" field is larger than ${MAX_INPUT_CHARS / 1024} KiB`, {
-			field: field === CA_FIELD ? 'caCertificates' : 'certificateBundle',
-			description: 'Certificate material is a few kilobytes. Check that the right file was pasted.',
-		});
-	}
-	return text;
-}
-
-function parseCertificate(block: PemBlock, field: string, fieldName: string): X509Certificate {
-	try {
-		return new X509Certificate(block.der);
-	} catch (error) {
-		throw new MaterialError('BAD_CERTIFICATE', `Block ${block.index} of the "${field}" field is not a valid X.509 certificate`, {
-			field: fieldName,
-			description: 'Copy the certificate again from the file the partner sent, from its BEGIN line to its END line.',
-			cause: error,
-		});
-	}
-}
-
-function isEncrypted(block: PemBlock): boolean {
-	return block.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(block.headers['Proc-Type'] ?? '');
-}
-
-function decryptKey(block: PemBlock, passphrase: string | undefined): Omit<ParsedBundle, 'certificates'> {
-	const encrypted = isEncrypted(block);
-	const keyPem = toPem(block);
-	const protection = block.label === 'ENCRYPTED PRIVATE KEY' ? safeDescribe(block.der) : block.headers['DEK-Info']?.split(',')[0];
-	if (encrypted && passphrase === undefined) {
-		throw new MaterialError('PASSPHRASE_MISSING', 'The private key is encrypted, but the "Passphrase" field is empty', {
-			field: 'passphrase',
-			description: 'Enter the passphrase the partner gave you for the key.',
-		});
-	}
-	try {
-		const key = createPrivateKey({ key: keyPem, format: 'pem', passphrase });
-		return { key, contextKey: { key: keyPem, passphrase }, protection, encrypted, legacy: false };
-	} catch (error) {
-		if (encrypted && passphrase !== undefined && (error as { code?: string }).code === 'ERR_OSSL_EVP_UNSUPPORTED') {
-			return { ...decryptLegacyKey(block, keyPem, passphrase), protection, encrypted, legacy: true };
-		}
-		// A PKCS#8 key that lost a line in copying fails in OpenSSL like a wrong passphrase; its
-		// outer structure, readable without the passphrase (safeDescribe), tells the two apart.
-		const damaged = block.label === 'ENCRYPTED PRIVATE KEY' && protection === undefined;
-		if (encrypted && !damaged) {
-			// OpenSSL reports a wrong passphrase with different codes depending on version and cipher
-			// ("bad decrypt", an ASN.1 error after decrypting garbage, …): all of them mean the same here.
-			throw new MaterialError('PASSPHRASE_WRONG', `The "${PASSPHRASE_FIELD}" does not decrypt the private key`, {
-				field: 'passphrase',
-				description: 'Check the "Passphrase" field: it is used exactly as typed, including spaces and letter case.',
-				cause: error,
-			});
-		}
-		throw new MaterialError('KEY_UNREADABLE', `The private key in the "${BUNDLE_FIELD}" field cannot be read`, {
-			field: 'certificateBundle',
-			description: 'Copy the key block again from the file the partner sent, from its BEGIN line to its END line.',
-			cause: error,
-		});
-	}
-}
-
-/** A key whose cipher OpenSSL 3 refuses (RC2, DES, RC4): decrypted by lib/tls/legacy.ts. */
-function decryptLegacyKey(block: PemBlock, keyPem: string, passphrase: string): Pick<ParsedBundle, 'key' | 'contextKey'> {
-	if (block.label !== 'ENCRYPTED PRIVATE KEY' && block.label !== 'RSA PRIVATE KEY') {
-		throw new MaterialError('KEY_ENCRYPTION_UNSUPPORTED', `The ${block.label.toLowerCase()} is encrypted with a legacy cipher this node cannot read`, {
-			field: 'certificateBundle',
-			description: 'Re-encrypt the key once with a modern cipher: `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem` (add `-provider legacy -provider default` if OpenSSL asks for it).',
-		});
-	}
-	const der = block.label === 'ENCRYPTED PRIVATE KEY' ? decryptLegacyPkcs8(block.der, passphrase) : decryptLegacyTraditionalRsa(keyPem, passphrase);
-	try {
-		const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-		return { key, contextKey: reencrypt(key) };
-	} catch (error) {
-		// Legacy ciphers have no integrity check: a wrong passphrase can decrypt to well-formed garbage.
-		throw new MaterialError('PASSPHRASE_WRONG', `The "${PASSPHRASE_FIELD}" does not decrypt the private key`, {
-			field: 'passphrase',
-			description: 'Check the "Passphrase" field: it is used exactly as typed, including spaces and letter case.',
-			cause: error,
-		});
-	} finally {
-		der.fill(0);
-	}
-}
-
-function safeDescribe(der: Buffer): string | undefined {
-	try {
-		return describePkcs8Encryption(der).algorithm;
-	} catch {
-		// Unparseable structures are reported by the decryption that follows.
-		return undefined;
-	}
-}
-
-/**
- * @throws MaterialError when the client certificate is outside its validity dates
- */
-export function checkValidity(leaf: X509Certificate, now: Date): void {
-	const notBefore = new Date(leaf.validFrom);
-	const notAfter = new Date(leaf.validTo);
-	if (now < notBefore) {
-		throw new MaterialError('CERTIFICATE_NOT_YET_VALID', `The client certificate "${commonName(leaf)}" is not valid before ${notBefore.toISOString()}`, {
-			field: 'certificateBundle',
-			description: `It is valid from ${notBefore.toISOString()} to ${notAfter.toISOString()}. Wait until then, or check this machine's clock.`,
-		});
-	}
-	if (now > notAfter) {
-		throw new MaterialError('CERTIFICATE_EXPIRED', `The client certificate "${commonName(leaf)}" expired on ${notAfter.toISOString()}`, {
-			field: 'certificateBundle',
-			description: `It was valid from ${notBefore.toISOString()} to ${notAfter.toISOString()}. Ask the partner for a new certificate and paste it with its key.`,
-		});
-	}
-}
-
-/** Orders the bundle leaf → issuer → issuer's issuer; certificates outside that path follow. */
-function orderChain(leaf: X509Certificate, certificates: X509Certificate[]): X509Certificate[] {
-	const chain = [leaf];
-	const rest = certificates.filter((certificate) => certificate !== leaf);
-	for (let current = leaf; ; ) {
-		if (current.checkIssued(current)) break;
-		const issuerIndex = rest.findIndex((candidate) => current.checkIssued(candidate));
-		if (issuerIndex < 0) break;
-		current = rest.splice(issuerIndex, 1)[0];
-		chain.push(current);
-	}
-	return [...chain, ...rest];
-}
-
-function parseCaCertificates(text: string): X509Certificate[] {
-	if (!text.trim()) return [];
-	const blocks = findPemBlocks(checkSize(text, CA_FIELD));
-	if (blocks.length === 0) {
-		throw new MaterialError('CA_NO_PEM', `The "${CA_FIELD}" field contains no PEM certificate`, {
-			field: 'caCertificates',
-			description: 'Paste the CA certificate(s) of the partner\'s server as PEM text ("-----BEGIN CERTIFICATE-----" …), or leave the field empty to trust the usual public CAs only.',
-		});
-	}
-	return blocks.map((block) => {
-		if (!CERTIFICATE_LABELS.has(block.label) || block.der.length === 0) {
-			throw new MaterialError('CA_BAD_BLOCK', `Block ${block.index} of the "${CA_FIELD}" field is not a certificate (${block.label})`, {
-				field: 'caCertificates',
-				description: 'This field takes only CA certificates ("-----BEGIN CERTIFICATE-----"). Remove that block or copy it again.',
-			});
-		}
-		return parseCertificate(block, CA_FIELD, 'caCertificates');
-	});
-}
-
-function describeKey(parsed: ParsedBundle): KeyFacts {
-	const details = parsed.key.asymmetricKeyDetails ?? {};
-	return {
-		type: parsed.key.asymmetricKeyType ?? 'unknown',
-		size: details.modulusLength,
-		curve: details.namedCurve,
-		encrypted: parsed.encrypted,
-		protection: parsed.protection,
-		legacy: parsed.legacy,
-	};
-}
-
-
-function buildSecureContext(contextKey: ContextKey, chain: X509Certificate[], ca: X509Certificate[], versions: TlsVersions): tls.SecureContext {
-	try {
-		const context = tls.createSecureContext({
-			...contextKey,
-			minVersion: versions.min ?? 'TLSv1.2',
-			maxVersion: versions.max ?? 'TLSv1.3',
-			// A PKCS#12 file brings its own certificates; otherwise the ordered chain goes along.
-			cert: 'pfx' in contextKey ? undefined : chain.map((certificate) => certificate.toString()).join(''),
-		});
-		if (ca.length) addCertificateAuthorities(context, ca);
-		return context;
-	} catch (error) {
-		throw new MaterialError('SECURE_CONTEXT_FAILED', 'The key and certificates could not be loaded into TLS', {
-			field: 'certificateBundle',
-			description: 'Check the key and certificate blocks; the key type may not be supported by this Node.js version.',
-			cause: error,
-		});
-	}
-}
-
-/**
- * Adds the partner's CAs to the context's trust store on top of Node's default one (bundled roots,
- * NODE_EXTRA_CA_CERTS, system store where enabled). Passing `ca` to createSecureContext would
- * replace that store, and re-parsing ~140 default roots costs ~20 ms per credential; the native
- * context's addCACert copies the shared store once and adds ours, as Node does for `ca` itself.
- */
-export function addCertificateAuthorities(context: tls.SecureContext, ca: X509Certificate[]): void {
-	const native = (context as { context?: { addCACert?: (pem: string) => void } }).context;
-	if (typeof native?.addCACert !== 'function') throw new Error('This Node.js version cannot add CA certificates to a TLS context');
-	// The copy Node makes holds the bundled roots only; what else its default store has goes in again.
-	for (const pem of [...defaultStoreAdditions(), ...ca.map((certificate) => certificate.toString())]) native.addCACert(pem);
-}
-
-let additions: string[] | undefined;
-
-/**
- * The certificates Node's default store has beyond the bundled roots: NODE_EXTRA_CA_CERTS, and the
- * system store when Node runs with --use-system-ca. Read once per process, as Node does.
- */
-function defaultStoreAdditions(): string[] {
-	if (additions) return additions;
-	const getCACertificates = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
-	let text = '';
-	if (getCACertificates) {
-		text = getCACertificates('default').join('\n');
-	} else {
-		try {
-			text = env.NODE_EXTRA_CA_CERTS ? readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
-		} catch {
-			// Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS file.
-		}
-	}
-	// Extra files often repeat the bundled roots (a system bundle does); those are in the copy already.
-	const bundled = new Set(findPemBlocks(tls.rootCertificates.join('\n')).map((block) => block.der.toString('base64')));
-	additions = findPemBlocks(text)
-		.filter((block) => CERTIFICATE_LABELS.has(block.label) && block.der.length && !bundled.has(block.der.toString('base64')))
-		.map((block) => toPem(block));
-	return additions;
-}
-
-function collectWarnings(leaf: X509Certificate, chain: X509Certificate[], ca: X509Certificate[], key: KeyFacts): string[] {
-	const warnings: string[] = [];
-	if (!key.encrypted) {
-		warnings.push('The private key in the credential is not encrypted. Partners usually issue encrypted keys (PKCS#8 with a passphrase); n8n encrypts stored credentials, but an encrypted key is the safer form to keep.');
-	}
-	if (key.legacy || /DES|RC2|RC4|MD5|PBES1/i.test(key.protection ?? '')) {
-		warnings.push(`The private key is protected with weak legacy encryption (${key.protection ?? 'legacy cipher'}). It works, but re-encrypt it once: openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out new.pem`);
-	}
-	if (!allowsClientAuth(leaf)) {
-		warnings.push(`The client certificate "${commonName(leaf)}" is not marked for client authentication (no "clientAuth" extended key usage); many servers will reject it.`);
-	}
-	const top = issuerPathEnd(leaf, chain);
-	if (!top.checkIssued(top) && !ca.some((certificate) => top.checkIssued(certificate))) {
-		warnings.push(`The certificate chain in the bundle ends at "${commonName(top)}", issued by "${formatName(top.issuer)}", which is not in the bundle. That is fine when the server knows that CA; if the server rejects the certificate, add the intermediate CA certificate(s) the partner provided.`);
-	}
-	return warnings;
-}
-
-/** The last certificate of the issuer path that starts at the leaf (chain is ordered that way). */
-function issuerPathEnd(leaf: X509Certificate, chain: X509Certificate[]): X509Certificate {
-	let end = leaf;
-	for (const certificate of chain.slice(1)) {
-		if (!end.checkIssued(certificate) || end.checkIssued(end)) break;
-		end = certificate;
-	}
-	return end;
 }

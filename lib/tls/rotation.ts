@@ -1,6 +1,7 @@
 import { MaterialError } from '../errors';
 import { MaterialCache } from './cache';
 import { checkValidity, MaterialInput, TlsMaterial, TlsVersions } from './material';
+import { fail } from './texts';
 
 /** The credential with its optional successor certificate. */
 export interface RotatingInput extends MaterialInput {
@@ -31,10 +32,8 @@ export function selectMaterial(input: RotatingInput, cache: MaterialCache, now =
 	}
 	if (isValid(next, now)) return { material: next, active: 'next', standby: current };
 	if (isValid(current, now)) return { material: current, active: 'current', standby: next };
-	throw new MaterialError('NO_VALID_CERTIFICATE', `Neither the client certificate nor the next one is valid now (${now.toISOString()})`, {
-		field: 'certificateBundle',
-		description: `The current one is valid from ${iso(current.leaf.validFrom)} to ${iso(current.leaf.validTo)}; the next one from ${iso(next.leaf.validFrom)} to ${iso(next.leaf.validTo)}. Paste a certificate that is valid today.`,
-	});
+	const span = (material: TlsMaterial) => `from ${iso(material.leaf.validFrom)} to ${iso(material.leaf.validTo)}`;
+	throw fail('noValidCertificate', { now: now.toISOString(), current: span(current), next: span(next) });
 }
 
 /**
