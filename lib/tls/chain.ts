@@ -2,7 +2,7 @@
  * The client certificate and its chain: which certificate the key belongs to, the issuer order
  * servers expect (leaf → intermediates → root), and the validity dates.
  */
-import { KeyObject, X509Certificate } from 'node:crypto';
+import { KeyObject, sign, verify, X509Certificate } from 'node:crypto';
 
 import { commonName } from './inspect';
 import { fail } from './texts';
@@ -12,8 +12,29 @@ import { fail } from './texts';
  */
 export function findLeaf(key: KeyObject, certificates: X509Certificate[]): X509Certificate {
 	const leaf = certificates.find((certificate) => certificate.checkPrivateKey(key));
-	if (leaf) return leaf;
+	if (leaf) return checkKeySigns(key, leaf);
 	throw fail('keyCertMismatch', { subjects: certificates.map((certificate) => `"${commonName(certificate)}"`).join(', ') });
+}
+
+const PROBE = Buffer.from('n8n-nodes-mtls: can this key sign?');
+
+/**
+ * checkPrivateKey compares an RSA key's modulus and exponent only; a key whose private values are
+ * broken (e.g. q = 2, as in the badkeys corpus) matches its certificate yet can never sign a
+ * handshake. One signature at load time (first use of a credential; about a millisecond) tells.
+ *
+ * @throws MaterialError KEY_UNUSABLE
+ */
+function checkKeySigns(key: KeyObject, leaf: X509Certificate): X509Certificate {
+	if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return leaf;
+	let signs = false;
+	try {
+		signs = verify('sha256', PROBE, leaf.publicKey, sign('sha256', PROBE, key));
+	} catch {
+		signs = false;
+	}
+	if (!signs) throw fail('keyUnusable');
+	return leaf;
 }
 
 /**

@@ -179,6 +179,12 @@ export const TEXTS = {
 		message: (f: { subjects: string }) => `The private key does not belong to the certificate in the ${BUNDLE} field (${f.subjects})`,
 		description: (f: { subjects: string }) => `The key and the certificate must be issued together. Paste the certificate the partner issued for this key (the bundle holds ${f.subjects}), or the key you generated the request with.`,
 	},
+	keyUnusable: {
+		code: C.KEY_UNUSABLE,
+		field: 'certificateBundle',
+		message: () => `The private key in the ${BUNDLE} field matches the certificate but cannot sign: its private values are damaged`,
+		description: () => 'No server would accept a handshake signed with it. Ask the partner (or whoever made the key) for a new key and certificate.',
+	},
 	notYetValid: {
 		code: C.CERTIFICATE_NOT_YET_VALID,
 		field: 'certificateBundle',
