@@ -225,7 +225,9 @@ function binaryOf(ctx: IExecuteFunctions, itemIndex: number): BinaryReader {
 			const { id } = meta;
 			if (!id) return { data: Buffer.from(meta.data, 'base64'), fileName: meta.fileName, mimeType: meta.mimeType };
 			const { fileSize } = await ctx.helpers.getBinaryMetadata(id);
-			return { data: { open: async () => await ctx.helpers.getBinaryStream(id), size: fileSize }, fileName: meta.fileName, mimeType: meta.mimeType };
+			// A size the store does not know is no Content-Length: undici would fail on a mismatch.
+			const size = Number.isSafeInteger(fileSize) && fileSize >= 0 ? fileSize : undefined;
+			return { data: { open: async () => await ctx.helpers.getBinaryStream(id), size }, fileName: meta.fileName, mimeType: meta.mimeType };
 		},
 	};
 }
