@@ -3,6 +3,7 @@ import { sleep } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { RequestSpecError, TransportError } from '../../lib/errors';
+import { setQueryParameter } from '../../lib/http/query';
 import { displayUrl, HttpRequest } from '../../lib/http/send';
 
 /** Options → Pagination, as the HTTP Request node (V3) reads it: raw, expressions unresolved. */
@@ -228,7 +229,7 @@ function nextRequest(first: HttpRequest, config: PaginationConfig, evaluate: Eva
 		if (value === undefined) continue;
 		// Like n8n's query encoding (null is "name=") and its HTTP client (a null header is not sent).
 		if (parameter.type === 'body') (bodyFields ??= {})[parameter.name] = value;
-		else if (parameter.type === 'qs') url.searchParams.set(parameter.name, value === null ? '' : String(value));
+		else if (parameter.type === 'qs') setQueryParameter(url, parameter.name, value === null ? '' : String(value));
 		else if (value !== null) headers[parameter.name] = String(value);
 	}
 	return { ...first, url, headers, body: bodyFields ? mergeBody(first, bodyFields) : first.body };

@@ -5,6 +5,7 @@ import { RequestSpecError } from '../../lib/errors';
 import type { HttpRequest, MultipartBody, UploadStream } from '../../lib/http/send';
 import { ProxyConfig, resolveProxy } from '../../lib/http/proxy';
 import type { TlsVersions } from '../../lib/tls/material';
+import { appendQuery, serializeQuery } from '../../lib/http/query';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
 import { PaginationConfig, readPagination } from './pagination';
 
@@ -432,28 +433,6 @@ export function encodeQuery(pairs: KeyValue[], format: ArrayFormat): Array<[stri
 	};
 	for (const [name, value] of grouped) add(name, value);
 	return out;
-}
-
-/**
- * A query component encoded as n8n's client does (qs, RFC 3986): everything but A-Z a-z 0-9 - . _ ~
- * is percent-encoded, brackets in names included, a space as %20.
- */
-export function encodeComponent(text: string): string {
-	return encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-export function serializeQuery(pairs: Array<[string, string]>): string {
-	return pairs.map(([name, value]) => `${encodeComponent(name)}=${encodeComponent(value)}`).join('&');
-}
-
-/**
- * Appends to the query typed in the URL without re-encoding it: a pre-signed or HMAC-signed URL
- * stays byte for byte what the signer produced (axios, under n8n's node, appends the same way).
- */
-export function appendQuery(url: URL, pairs: Array<[string, string]>): void {
-	if (pairs.length === 0) return;
-	const added = serializeQuery(pairs);
-	url.search = url.search.length > 1 ? `${url.search}&${added}` : `?${added}`;
 }
 
 /** The Accept n8n's HTTP Request node sends for each Response Format. */
