@@ -232,7 +232,8 @@ export async function readRequest(param: ParamReader, binary: BinaryReader = NO_
 	const url = parseUrl(param<string>('url', ''));
 	if (param<boolean>('sendQuery', false)) {
 		const pairs = readPairs(param, 'Query', 'specifyQuery', 'queryParameters', 'jsonQuery');
-		for (const [name, value] of encodeQuery(pairs, options.queryParameterArrays ?? 'brackets')) url.searchParams.append(name, value);
+		// Without the option, n8n's client serialises with qs's default, indices (ids[0]=1).
+		appendQuery(url, encodeQuery(pairs, options.queryParameterArrays ?? 'indices'));
 	}
 	const lowercase = options.lowercaseHeaders ?? true;
 	const headers: Record<string, string> = {};
@@ -244,6 +245,7 @@ export async function readRequest(param: ParamReader, binary: BinaryReader = NO_
 		}
 	}
 	const body = param<boolean>('sendBody', false) ? await readBody(param, headers, lowercase, binary) : undefined;
+	addDefaultHeaders(headers, param<ResponseFormat>('options.response.response.responseFormat', 'autodetect'));
 	const redirect = options.redirect?.redirect ?? {};
 	return {
 		method,
@@ -304,13 +306,17 @@ async function readBody(param: ParamReader, headers: Record<string, string>, low
 			return JSON.stringify(parseJson(param<unknown>('jsonBody', ''), 'JSON', 'jsonBody') ?? {});
 		}
 		const pairs = param<{ parameters?: KeyValue[] }>('bodyParameters', {}).parameters ?? [];
-		return JSON.stringify(Object.fromEntries(pairs.filter((pair) => pair.name).map((pair) => [pair.name, pair.value])));
+		const object: Record<string, unknown> = {};
+		for (const pair of pairs) if (pair.name) setPath(object, pair.name, pair.value);
+		return JSON.stringify(object);
 	}
 	if (contentType === 'form-urlencoded') {
 		setType('application/x-www-form-urlencoded');
+		// Sent as typed: n8n re-parses and re-encodes it, which would break a signed body.
 		if (param<string>('specifyBody', 'keypair') === 'string') return param<string>('body', '');
 		const pairs = param<{ parameters?: KeyValue[] }>('bodyParameters', {}).parameters ?? [];
-		return new URLSearchParams(pairs.filter((pair) => pair.name).map((pair): [string, string] => [pair.name, stringify(pair.value)])).toString();
+		// Repeated names become tag[0]=a&tag[1]=b, as in HTTP Request 4.3+ (4.2 kept only the last value).
+		return serializeQuery(encodeQuery(pairs.filter((pair) => pair.name), 'indices'));
 	}
 	if (contentType === 'multipart-form-data') {
 		// FormData sets its own content type with the boundary; a typed-in one would break it.
@@ -419,4 +425,73 @@ export function encodeQuery(pairs: KeyValue[], format: ArrayFormat): Array<[stri
 	};
 	for (const [name, value] of grouped) add(name, value);
 	return out;
+}
+
+/**
+ * A query component encoded as n8n's client does (qs, RFC 3986): everything but A-Z a-z 0-9 - . _ ~
+ * is percent-encoded, brackets in names included, a space as %20.
+ */
+export function encodeComponent(text: string): string {
+	return encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function serializeQuery(pairs: Array<[string, string]>): string {
+	return pairs.map(([name, value]) => `${encodeComponent(name)}=${encodeComponent(value)}`).join('&');
+}
+
+/**
+ * Appends to the query typed in the URL without re-encoding it: a pre-signed or HMAC-signed URL
+ * stays byte for byte what the signer produced (axios, under n8n's node, appends the same way).
+ */
+export function appendQuery(url: URL, pairs: Array<[string, string]>): void {
+	if (pairs.length === 0) return;
+	const added = serializeQuery(pairs);
+	url.search = url.search.length > 1 ? `${url.search}&${added}` : `?${added}`;
+}
+
+/** The Accept n8n's HTTP Request node sends for each Response Format. */
+export const ACCEPT_BY_FORMAT: Record<ResponseFormat, string> = {
+	json: 'application/json,text/*;q=0.99',
+	text: 'application/json,text/html,application/xhtml+xml,application/xml,text/*;q=0.9, */*;q=0.1',
+	autodetect: 'application/json,text/html,application/xhtml+xml,application/xml,text/*;q=0.9, image/*;q=0.8, */*;q=0.7',
+	file: 'application/json,text/html,application/xhtml+xml,application/xml,text/*;q=0.9, image/*;q=0.8, */*;q=0.7',
+};
+/** n8n's outbound User-Agent (unless its instance enforces another); servers that allow-list it see the same. */
+export const USER_AGENT = 'n8n';
+
+/** Accept and User-Agent as n8n sends them, unless the user set them (in any letter case). */
+function addDefaultHeaders(headers: Record<string, string>, format: ResponseFormat): void {
+	const has = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
+	if (!has('accept')) headers.accept = ACCEPT_BY_FORMAT[format] ?? ACCEPT_BY_FORMAT.autodetect;
+	if (!has('user-agent')) headers['user-agent'] = USER_AGENT;
+}
+
+const INDEX = /^(?:0|[1-9]\d*)$/;
+/** A name with a dot or a [index] is a path; a plain word is one key (as lodash's isKey decides). */
+const DEEP_NAME = /\.|\[(?:[^[\]]*|(["'])(?:(?!\1)[^\\]|\\.)*?\1)\]/;
+/** A quoted or plain [key], a dotted word, or the empty key before a dot or after a final dot ("a..b", ".a"). */
+const PATH_SEGMENT = /\[(["'])((?:(?!\1)[^\\]|\\.)*?)\1\]|\[([^\]]*)\]|([^.[\]]+)|(?:^|(?<=\.))(?=\.|$)/g;
+/** Keys that would reach the prototype; lodash leaves the object unchanged for them. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Sets `value` at a path such as `user.name` or `list[0]`, as HTTP Request V4+ builds its JSON
+ * body from fields (lodash `set`): missing containers are created, an array when the next key
+ * is an index.
+ */
+export function setPath(target: Record<string, unknown>, name: string, value: unknown): void {
+	const path = DEEP_NAME.test(name) && !(name in target)
+		? [...name.matchAll(PATH_SEGMENT)].map((match) => (match[2] ?? match[3] ?? match[4] ?? '').replace(/\\(.)/g, '$1'))
+		: [name];
+	if (path.some((key) => UNSAFE_KEYS.has(key))) return;
+	let node: Record<string, unknown> = target;
+	for (const [index, key] of path.entries()) {
+		if (index === path.length - 1) {
+			node[key] = value;
+			break;
+		}
+		const next = node[key];
+		node[key] = next !== null && typeof next === 'object' ? next : INDEX.test(path[index + 1]) ? [] : {};
+		node = node[key] as Record<string, unknown>;
+	}
 }
