@@ -1,19 +1,218 @@
 /**
  * Every way our node is allowed to differ from n8n's HTTP Request node 4.2, each with its reason.
- * The differential suite fails on a difference no entry explains, and on an entry that explains
- * nothing (so the list cannot go stale). `readme` names the rows of the README's parameter table
- * whose column "differs from HTTP Request" must list the entry.
+ * The differential suite (parity.e2e.test.ts) fails on a difference no entry explains, and on an
+ * entry that explains nothing, so the list cannot go stale. `readme` names the rows of the README's
+ * parameter table (by their first parameter) whose column "differs from HTTP Request" lists the
+ * entry; readme.test.ts checks the README against this list.
+ *
+ * Paths are those of compare.ts's observation: `status`, `error` (n8n's one-line summary of a
+ * failed execution), `items[i].json…`, `items[i].binary.<field>…`, `items[i].pairedItem`,
+ * `hints`, `requests[i].method|target|headers.<name>|body|parts`.
  */
 export interface Intended {
 	id: string;
-	/** `intended`: a deliberate choice. `defect`: known, to be fixed (issue 12 names it). */
+	/** `intended`: a deliberate choice. `defect`: known and still to be fixed. */
 	kind: 'intended' | 'defect';
+	/** One line for the README column. */
+	summary: string;
+	/** Why, for whoever reads the diff next. */
 	reason: string;
 	/** Case ids it applies to. */
 	cases: RegExp;
-	/** Paths of the observation (see compare.ts) it explains. */
+	/** Paths of the observation it explains. */
 	paths: RegExp;
 	readme: string[];
 }
 
-export const INTENDED: Intended[] = [];
+const ALL = /./;
+
+export const INTENDED: Intended[] = [
+	{
+		id: 'keep-alive',
+		kind: 'intended',
+		summary: 'connections are kept open within an execution (HTTP Request sends `Connection: close`)',
+		reason: 'HTTP Request 4.2 opens a new TLS connection, with a full handshake and the client certificate, for every request. '
+			+ 'Ours reuses the connections of one execution (one handshake per origin and connection, closed at the end); '
+			+ 'the server therefore sees `Connection: keep-alive` and answers with `keep-alive` headers, visible under Include Response Headers.',
+		cases: ALL,
+		paths: /^requests\[\d+\]\.headers\.connection$|^items\[\d+\]\.json\.headers\.(connection|keep-alive)$/,
+		readme: ['batchSize'],
+	},
+	{
+		id: 'accept-encoding',
+		kind: 'intended',
+		summary: '`Accept-Encoding: gzip, deflate, br` (HTTP Request also lists `compress`)',
+		reason: 'n8n\'s HTTP client (axios) advertises `compress` (LZW), which no Node.js client can decode; ours offers only the encodings it decodes.',
+		cases: ALL,
+		paths: /^requests\[\d+\]\.headers\.accept-encoding$/,
+		readme: ['sendHeaders'],
+	},
+	{
+		id: 'https-only',
+		kind: 'intended',
+		summary: 'an `http://` URL or a redirect to `http://` is refused with `URL_NOT_HTTPS` / `REDIRECT_NOT_HTTPS`',
+		reason: 'The client certificate is only ever used over TLS; over plain http the request would leave without it (HTTP Request sends the plain '
+			+ 'request to the TLS port and fails with "connection closed unexpectedly"). Ours refuses before connecting and says so.',
+		cases: /^(u-http|rd-http)$/,
+		paths: /^error$/,
+		readme: ['method'],
+	},
+	{
+		id: 'cross-origin-redirect',
+		kind: 'intended',
+		summary: 'a redirect to another origin fails unless *Allow Cross-Origin* is on',
+		reason: 'Following it would present the client certificate to another host. HTTP Request follows it (and drops credentials headers only).',
+		cases: /^rd-cross-origin$/,
+		paths: ALL,
+		readme: ['followRedirects'],
+	},
+	{
+		id: 'error-texts',
+		kind: 'intended',
+		summary: 'transport and validation errors use our messages, each naming the field and the fix, with a stable `code`',
+		reason: 'HTTP Request passes on the HTTP client\'s texts ("The connection was aborted, perhaps the server is offline" for a timeout, '
+			+ 'the JSON parser\'s position for an invalid JSON Body). Ours says which field and what to do, and the code is stable for branching.',
+		cases: /^(t-slow|t-slow-cof|rd-chain-max|u-invalid|u-empty-expression|b-json-invalid|r-not-json|r-format-json-text)$/,
+		paths: /^error$|^items\[\d+\]\.json\.error(\.|$)/,
+		readme: ['method', 'timeout', 'fullResponse'],
+	},
+	{
+		id: 'plus-json',
+		kind: 'intended',
+		summary: '`application/*+json` (problem+json, vnd.api+json) is parsed as JSON under Autodetect',
+		reason: 'RFC 6839 structured syntax suffix: these bodies are JSON. HTTP Request 4.2 only recognises `application/json` and returns them as a string in `data`.',
+		cases: /^(r-problem|r-vnd)$/,
+		paths: /^items\[\d+\]\.json/,
+		readme: ['fullResponse'],
+	},
+	{
+		id: 'scalar-array',
+		kind: 'intended',
+		summary: 'a JSON array of scalars gives one item `{ data: value }` per element',
+		reason: 'HTTP Request 4.2 outputs the bare scalar as the item\'s json (`json: 1`), which is not a valid n8n item: later nodes see `{}` or fail.',
+		cases: /^r-scalars$/,
+		paths: /^items\[\d+\]\.json/,
+		readme: ['fullResponse'],
+	},
+	{
+		id: 'json-format-no-body',
+		kind: 'intended',
+		summary: 'Response Format JSON on a 204 gives `{}`',
+		reason: 'HTTP Request 4.2 fails with "Cannot read properties of undefined (reading \'data\')" there; an empty body is `{}` as under Autodetect.',
+		cases: /^r-format-json-204$/,
+		paths: ALL,
+		readme: ['fullResponse'],
+	},
+	{
+		id: 'relative-next-url',
+		kind: 'intended',
+		summary: 'a relative Next URL is resolved against the page\'s URL',
+		reason: 'Servers often return `next` as a path or `?page=2`; resolving it as a browser does (WHATWG URL) works where HTTP Request fails with '
+			+ '"Make sure the Next URL parameter evaluates to a valid URL". Absolute URLs behave the same.',
+		cases: /^p-next-relative$/,
+		paths: ALL,
+		readme: ['paginationMode'],
+	},
+	{
+		id: 'repeated-names',
+		kind: 'intended',
+		summary: 'a name given twice in Query Parameters or Form URL Encoded fields sends both values (as HTTP Request 4.5), not the last',
+		reason: 'HTTP Request 4.2 silently keeps only the last value (`tag=b`); 4.3+ keeps all of them, 4.5 writes `tag[0]=a&tag[1]=b`. Dropping '
+			+ 'data silently is the worse choice, so ours follows 4.5, with the Array Format option as in 4.5 for the query.',
+		cases: /^(q-keypair-repeat|q-keypair-repeat-repeat|q-keypair-repeat-indices|b-form-repeat)$/,
+		paths: /^requests\[\d+\]\.(target|body|headers\.content-length)$|^items\[\d+\]\.json\.(target|body)$/,
+		readme: ['sendQuery', 'queryParameterArrays', 'sendBody'],
+	},
+	{
+		id: 'form-string-as-typed',
+		kind: 'intended',
+		summary: 'Form URL Encoded "Using Single Field" is sent exactly as typed',
+		reason: 'HTTP Request parses the text and re-encodes it (`x+y` becomes `x%20y`); the decoded values are the same, but a signed body must stay byte for byte.',
+		cases: /^b-form-string$/,
+		paths: /^requests\[\d+\]\.(body|headers\.content-length)$|^items\[\d+\]\.json\.body$/,
+		readme: ['sendBody'],
+	},
+	{
+		id: 'batch-stops',
+		kind: 'intended',
+		summary: 'with batches of 1, the items after a failure (without continue-on-fail) are not sent',
+		reason: 'HTTP Request 4.2 sends every item\'s request and then fails the execution, so the later requests\' effects happen but their results are '
+			+ 'thrown away. Sending one at a time is a request to stop at the first failure.',
+		cases: /^bt-stop$/,
+		paths: /^requests\[2\]/,
+		readme: ['batchSize'],
+	},
+	{
+		id: 'status-error-text',
+		kind: 'defect',
+		summary: 'a status error shows the raw body where HTTP Request shows the server\'s message (issue 12 item 9)',
+		reason: 'Issue 12 item 9: n8n takes `message` (or `error.message`…) from a JSON error body as the description; ours shows the body.',
+		cases: /^(s-\d+.*|i-fail|i-fail-cof|bt-stop|bt-stop-cof|p-status-error)$/,
+		paths: /^error$|^items\[\d+\]\.json\.error(\.|$)/,
+		readme: ['fullResponse'],
+	},
+	{
+		id: 'file-keeps-input',
+		kind: 'defect',
+		summary: 'a file response drops the input item\'s json and binaries (issue 12 item 1)',
+		reason: 'Issue 12 item 1: n8n keeps the input\'s json and binary fields and adds the file beside them.',
+		cases: /^(i-file|r-file-keeps-input|r-file-other-field)$/,
+		paths: /^items\[\d+\]\.(json|binary)/,
+		readme: ['fullResponse'],
+	},
+	{
+		id: 'latin1-text',
+		kind: 'defect',
+		summary: 'text without a charset is read as UTF-8 (issue 12 item 7)',
+		reason: 'Issue 12 item 7: n8n detects the encoding; a Latin-1 body comes out garbled in ours.',
+		cases: /^r-latin1$/,
+		paths: /^items\[\d+\]\.json\.data$/,
+		readme: ['fullResponse'],
+	},
+	{
+		id: 'empty-body',
+		kind: 'defect',
+		summary: 'an empty body or 204 gives `{ data: "" }` (issue 12 item 8)',
+		reason: 'Issue 12 item 8: n8n outputs `{}` for an empty body under Autodetect and for a 204; ours put an empty string under `data`.',
+		cases: /^(r-204|r-empty|r-empty-text|r-format-text-empty|r-full-204|rd-off-never)$/,
+		paths: /^items\[\d+\]\.json(\.data)?$/,
+		readme: ['fullResponse'],
+	},
+	{
+		id: 'redirect-off',
+		kind: 'defect',
+		summary: 'with Follow Redirects off a 3xx is returned as success (issue 12 item 12)',
+		reason: 'Issue 12 item 12: n8n fails the item on the 3xx (unless Never Error).',
+		cases: /^rd-off$/,
+		paths: ALL,
+		readme: ['followRedirects'],
+	},
+	{
+		id: 'split-out-hint',
+		kind: 'defect',
+		summary: 'no "Split Out" hint on an array under `data`',
+		reason: 'Issue 12: n8n adds an execution hint when the only item holds an array under `data`.',
+		cases: /^r-wrapped$/,
+		paths: /^hints/,
+		readme: ['fullResponse'],
+	},
+	{
+		id: 'empty-header-name',
+		kind: 'defect',
+		summary: 'a header row without a name fails the item (HTTP Request skips it)',
+		reason: 'Found by this suite: n8n filters header rows whose name is empty (the editor adds one by default); ours fails with HEADER_NAME_INVALID.',
+		cases: /^h-empty-name$/,
+		paths: ALL,
+		readme: ['sendHeaders'],
+	},
+	{
+		id: 'completing-status-page',
+		kind: 'defect',
+		summary: 'pagination "complete on status": the completing page\'s body is not output (HTTP Request outputs it as items)',
+		reason: 'Found by this suite: with Pagination Complete When "Receive Specific Status Code(s)", n8n returns the body of the page that had the '
+			+ 'completing status (e.g. a 404 `{ message }`) as an item of the output.',
+		cases: /^p-param-status$/,
+		paths: /^items\[6\]/,
+		readme: ['paginationMode'],
+	},
+];
