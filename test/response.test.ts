@@ -92,3 +92,42 @@ describe('format detection and file names', () => {
 		assert.equal(decodePathSegment('%'), '%');
 	});
 });
+
+describe('parity with the HTTP Request node: text encodings and empty bodies (issue 12)', () => {
+	const latin1 = Buffer.from('Grüße aus Köln', 'latin1');
+	const cp1252 = Buffer.concat([Buffer.from('Preis: 10 '), Buffer.from([0x80])]);
+	const cases: Array<[string, Buffer, string | undefined, string]> = [
+		['Latin-1 text/plain without a charset', latin1, 'text/plain', 'Grüße aus Köln'],
+		['windows-1252 bytes (the euro sign 0x80) without a charset', cp1252, 'text/plain', 'Preis: 10 €'],
+		['UTF-8 without a charset', Buffer.from('Grüße ÄÖÜ'), 'text/plain', 'Grüße ÄÖÜ'],
+		['Latin-1 declared as utf-8', latin1, 'text/plain; charset=utf-8', 'Grüße aus Köln'],
+		['windows-1252 declared as iso-8859-1 (browsers and n8n read it so)', cp1252, 'text/plain; charset=ISO-8859-1', 'Preis: 10 €'],
+		['an HTML page declaring its charset in <meta>', Buffer.concat([Buffer.from('<meta charset="iso-8859-7"><p>'), Buffer.from([0xe1, 0xe2])]), 'text/html', '<meta charset="iso-8859-7"><p>αβ'],
+		['UTF-16LE with a BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('hé', 'utf16le')]), undefined, 'hé'],
+		['Shift_JIS declared in the content type', Buffer.from([0x93, 0xfa, 0x96, 0x7b]), 'text/plain; charset="Shift_JIS"', '日本'],
+	];
+	for (const [name, body, type, expected] of cases) {
+		test(name, () => {
+			assert.equal(toItems(response(body, type), settings(), 0)[0].json.data, expected);
+		});
+	}
+
+	test('n8n\'s detector (chardet) is asked for bytes that are not UTF-8 and declare nothing', () => {
+		const gbk = Buffer.from([0xc4, 0xe3, 0xba, 0xc3]);
+		assert.equal(toItems(response(gbk, 'text/plain'), settings(), 0, () => 'GB18030')[0].json.data, '你好');
+		assert.equal(toItems(response(gbk, 'text/plain'), settings(), 0, () => { throw new Error('no'); })[0].json.data, 'ÄãºÃ');
+	});
+
+	test('an empty body is {} under autodetect (text or JSON), "" when Text is chosen', () => {
+		assert.deepEqual(toItems(response('', 'text/plain'), settings(), 0)[0].json, {});
+		assert.deepEqual(toItems(response(''), settings(), 0)[0].json, {});
+		assert.deepEqual(toItems(response('', 'application/json'), settings(), 0)[0].json, {});
+		assert.deepEqual(toItems(response('', 'text/plain'), settings({ responseFormat: 'text' }), 0)[0].json, { data: '' });
+		assert.deepEqual(toItems(response(''), settings({ fullResponse: true }), 0)[0].json, { headers: {}, statusCode: 200, statusMessage: 'OK' });
+	});
+
+	test('JSON null is {} (n8n replaces a null json), in an array too', () => {
+		assert.deepEqual(toItems(response('null', 'application/json'), settings(), 0)[0].json, {});
+		assert.deepEqual(toItems(response('[null,{"a":1}]', 'application/json'), settings(), 0).map((item) => item.json), [{}, { a: 1 }]);
+	});
+});

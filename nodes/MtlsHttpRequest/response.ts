@@ -5,16 +5,21 @@ import { RequestSpecError } from '../../lib/errors';
 import type { HttpResponse, StreamedResponse } from '../../lib/http/send';
 import type { ResponseSettings } from './parameters';
 
+/** Guesses the encoding of bytes that are not UTF-8 (n8n's helpers.detectBinaryEncoding, chardet). */
+export type EncodingDetector = (bytes: Buffer) => string | null | undefined;
+
 /** Turns one HTTP response into output items, the way n8n's HTTP Request node shapes them. */
-export function toItems(response: HttpResponse, settings: ResponseSettings, itemIndex: number): INodeExecutionData[] {
+export function toItems(response: HttpResponse, settings: ResponseSettings, itemIndex: number, detect?: EncodingDetector): INodeExecutionData[] {
 	const pairedItem = { item: itemIndex };
 	// Files are streamed by the caller and never reach this point.
 	const format = chooseFormat(settings.responseFormat, response) === 'json' ? 'json' : 'text';
-	const text = decodeText(response);
+	const text = decodeText(response, detect);
 	if (format === 'text') {
+		// As n8n: an empty body is no value under autodetect ({}), an empty string when Text is chosen.
+		const value = text === '' && settings.responseFormat === 'autodetect' ? {} : { [settings.outputPropertyName]: text };
 		const json: IDataObject = settings.fullResponse
-			? { [settings.outputPropertyName]: text, headers: response.headers, statusCode: response.statusCode, statusMessage: response.statusMessage }
-			: { [settings.outputPropertyName]: text };
+			? { ...value, headers: response.headers, statusCode: response.statusCode, statusMessage: response.statusMessage }
+			: value;
 		return [{ json, pairedItem }];
 	}
 	const body = parseJsonBody(text, settings.neverError);
@@ -22,20 +27,76 @@ export function toItems(response: HttpResponse, settings: ResponseSettings, item
 		return [{ json: { body: body as IDataObject, headers: response.headers, statusCode: response.statusCode, statusMessage: response.statusMessage }, pairedItem }];
 	}
 	const values = Array.isArray(body) ? body : [body];
-	return values.map((value) => ({
-		json: value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as IDataObject) : { [settings.outputPropertyName]: value as IDataObject },
-		pairedItem,
-	}));
+	return values.map((value) => ({ json: toJson(value, settings.outputPropertyName), pairedItem }));
 }
 
-/** Decodes the body by the charset of its content type (UTF-8 when none is given). */
-export function decodeText(response: HttpResponse): string {
-	const charset = /charset="?([^";\s]+)/i.exec(contentType(response))?.[1] ?? 'utf-8';
+/**
+ * An element of a JSON body as an item's json. null is {} (n8n replaces a null json so); a scalar
+ * goes under the output property, where n8n would output an item that is no object.
+ */
+function toJson(value: unknown, property: string): IDataObject {
+	if (value === null) return {};
+	return typeof value === 'object' && !Array.isArray(value) ? (value as IDataObject) : { [property]: value as IDataObject };
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** A declared encoding in the document itself: <meta charset>, http-equiv content, or <?xml encoding?>. */
+const DECLARED_IN_BODY = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)/i;
+
+/**
+ * Decodes the body as n8n does: by the charset of its content type; without one (or with a wrong
+ * utf-8), bytes that are not UTF-8 are decoded by what the body declares (BOM, <meta charset>,
+ * <?xml encoding?>), else by n8n's detector (chardet) when given, else as windows-1252, the
+ * encoding of most such text (and what browsers assume for latin1).
+ */
+export function decodeText(response: HttpResponse, detect?: EncodingDetector): string {
+	const declared = /charset\s*=\s*["']?([^"';,\s]+)/i.exec(contentType(response))?.[1]?.toLowerCase();
+	const body = response.body;
+	if (declared && declared !== 'utf-8' && declared !== 'utf8') {
+		const text = decodeAs(body, declared);
+		if (text !== undefined) return text;
+	}
 	try {
-		return new TextDecoder(charset).decode(response.body);
+		return UTF8.decode(body);
 	} catch {
-		// An unknown charset label: UTF-8 is what servers most often mean.
-		return new TextDecoder('utf-8').decode(response.body);
+		// Not UTF-8: find out what it is.
+	}
+	const bom = body[0] === 0xff && body[1] === 0xfe ? 'utf-16le' : body[0] === 0xfe && body[1] === 0xff ? 'utf-16be' : undefined;
+	const head = body.subarray(0, 1024).toString('latin1');
+	const match = DECLARED_IN_BODY.exec(head);
+	for (const candidate of [bom, match?.[1] ?? match?.[2], safeDetect(detect, body), 'windows-1252']) {
+		const text = candidate && !/^utf-?8$/i.test(candidate) ? decodeAs(body, candidate) : undefined;
+		if (text !== undefined) return text;
+	}
+	return new TextDecoder('utf-8').decode(body);
+}
+
+function decodeAs(body: Buffer, encoding: string): string | undefined {
+	let decoder: InstanceType<typeof TextDecoder>;
+	try {
+		decoder = new TextDecoder(encoding);
+	} catch {
+		// A label TextDecoder does not know.
+		return undefined;
+	}
+	// Node 20's TextDecoder decodes windows-1252 (and its aliases latin1, iso-8859-1) as ISO-8859-1,
+	// losing € and the quotes at 0x80-0x9F (nodejs/node#56542).
+	return decoder.encoding === 'windows-1252' ? decodeWindows1252(body) : decoder.decode(body);
+}
+
+/** 0x80-0x9F of windows-1252 (WHATWG Encoding); the five unassigned bytes stay C1 controls. */
+const CP1252_HIGH = '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f' +
+	'\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178';
+
+function decodeWindows1252(body: Buffer): string {
+	return body.toString('latin1').replace(/[\x80-\x9f]/g, (char) => CP1252_HIGH[char.charCodeAt(0) - 0x80]);
+}
+
+function safeDetect(detect: EncodingDetector | undefined, body: Buffer): string | undefined {
+	try {
+		return detect?.(body) ?? undefined;
+	} catch {
+		return undefined;
 	}
 }
 
@@ -45,7 +106,8 @@ function contentType(response: Pick<HttpResponse, 'headers'>): string {
 }
 
 /** Content types the HTTP Request node's autodetect treats as files. */
-const BINARY_TYPES = /^(image|audio|video|font)\/|^application\/(octet-stream|pdf|zip|gzip|x-gzip|x-tar|x-7z-compressed|vnd\.rar|x-bzip2?|epub\+zip|msword|vnd\.ms-|vnd\.openxmlformats-|vnd\.oasis\.opendocument|java-archive|x-rar-compressed)/i;
+const BINARY_TYPES = new RegExp('^(image|audio|video|font)/|^application/(octet-stream|pdf|zip|gzip|x-gzip|x-tar|x-7z-compressed|vnd\\.rar|x-bzip2?|' +
+	'epub\\+zip|msword|vnd\\.ms-|vnd\\.openxmlformats-|vnd\\.oasis\\.opendocument|java-archive|x-rar-compressed|x-cdf|vnd\\.amazon\\.ebook|vnd\\.visio)', 'i');
 
 /** The format of a response, decided from its headers alone, so a file can be streamed. */
 export function chooseFormat(setting: ResponseSettings['responseFormat'], response: Pick<HttpResponse, 'headers'>): 'json' | 'text' | 'file' {
@@ -115,8 +177,17 @@ export function parseJsonBody(text: string, lenient: boolean): unknown {
 
 /**
  * A file response as n8n binary data, streamed into n8n's binary data store (not buffered here).
+ * As in the HTTP Request node, the file joins the input item: its json (or the response's head
+ * when Full Response is on) and its other binary fields stay.
  */
-export async function toBinaryItem(helpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'>, response: StreamedResponse, body: Readable, settings: ResponseSettings, itemIndex: number): Promise<INodeExecutionData> {
+export async function toBinaryItem(
+	helpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'>,
+	response: StreamedResponse,
+	body: Readable,
+	settings: ResponseSettings,
+	itemIndex: number,
+	input: INodeExecutionData = { json: {} },
+): Promise<INodeExecutionData> {
 	let binary: IBinaryData;
 	try {
 		binary = await helpers.prepareBinaryData(body, fileNameOf(response), mimeTypeOf(response));
@@ -126,6 +197,6 @@ export async function toBinaryItem(helpers: Pick<IExecuteFunctions['helpers'], '
 		response.body.destroy();
 		throw error;
 	}
-	const json: IDataObject = settings.fullResponse ? { headers: response.headers, statusCode: response.statusCode, statusMessage: response.statusMessage } : {};
-	return { json, binary: { [settings.outputPropertyName]: binary }, pairedItem: { item: itemIndex } };
+	const json: IDataObject = settings.fullResponse ? { headers: response.headers, statusCode: response.statusCode, statusMessage: response.statusMessage } : input.json;
+	return { json, binary: { ...input.binary, [settings.outputPropertyName]: binary }, pairedItem: { item: itemIndex } };
 }
