@@ -73,8 +73,9 @@ export function normaliseValue(value: unknown, caseId: string, port: number): un
 	return value;
 }
 
-export function requestsOf(arrivals: Arrival[], side: Side, caseId: string, port: number): Observation['requests'] {
-	return arrivals.filter((arrival) => arrival.side === side && arrival.caseId === caseId).map((arrival) => {
+/** The requests of one case and side; `sorted` when their order of arrival is not part of the behaviour. */
+export function requestsOf(arrivals: Arrival[], side: Side, caseId: string, port: number, sorted: boolean): Observation['requests'] {
+	const requests = arrivals.filter((arrival) => arrival.side === side && arrival.caseId === caseId).map((arrival) => {
 		const headers: Record<string, unknown> = { ...arrival.headers };
 		const multipart = Boolean(arrival.parts);
 		if (multipart) {
@@ -92,6 +93,9 @@ export function requestsOf(arrivals: Arrival[], side: Side, caseId: string, port
 			peer: arrival.peer,
 		};
 	});
+	if (!sorted) return requests;
+	const key = (request: Observation['requests'][number]) => JSON.stringify([request.target, request.body ?? '', request.parts ?? []]);
+	return requests.sort((a, b) => key(a).localeCompare(key(b)));
 }
 
 export function binaryFacts(ref: { fileName?: string; mimeType?: string; fileExtension?: string; fileSize?: string; bytes?: number }, content: Buffer): BinaryFacts {
@@ -130,7 +134,8 @@ export function classify(observed: Array<{ caseId: string; h: Observation; m: Ob
 			if (entry) used.set(entry.id, (used.get(entry.id) ?? 0) + 1);
 			return { ...difference, entry: entry?.id };
 		});
-		const verdict: Verdict = !differences.length ? 'same' : differences.every(({ entry }) => entry) ? 'intended' : 'unexpected';
+		const connectionOnly = differences.every(({ entry }) => intended.find(({ id }) => id === entry)?.connection);
+		const verdict: Verdict = connectionOnly ? 'same' : differences.every(({ entry }) => entry) ? 'intended' : 'unexpected';
 		return { caseId, verdict, differences };
 	});
 	return { cases, stale: intended.filter(({ id }) => !used.get(id)), used };
@@ -144,7 +149,13 @@ function clip(text: string | undefined, width = 160): string {
 /** A readable report: the summary line first, then what is unexpected and what is stale. */
 export function formatReport(report: Report, intended: Intended[], verbose = false): string {
 	const count = (verdict: Verdict) => report.cases.filter((result) => result.verdict === verdict).length;
-	const lines = [`parity: ${report.cases.length} cases, ${count('same')} same, ${count('intended')} intended differences, ${count('unexpected')} unexpected`];
+	const defects = new Set(intended.filter(({ kind }) => kind === 'defect').map(({ id }) => id));
+	const withDefect = report.cases.filter(({ differences }) => differences.some(({ entry }) => entry && defects.has(entry))).length;
+	const connection = intended.filter((entry) => entry.connection).map(({ id }) => id).join(', ');
+	const lines = [
+		`parity: ${report.cases.length} cases, ${count('same')} same, ${count('intended')} intended differences, ${count('unexpected')} unexpected`,
+		`  ("same": nothing differs but the connection handling of every request (${connection}); ${withDefect} cases show a known defect)`,
+	];
 	for (const entry of intended) {
 		const cases = report.cases.filter(({ differences }) => differences.some((d) => d.entry === entry.id)).map(({ caseId }) => caseId);
 		lines.push(`  [${entry.kind}] ${entry.id}: ${report.used.get(entry.id) ?? 0} differences in ${cases.length} cases${verbose ? ` (${cases.join(', ')})` : ''}`);

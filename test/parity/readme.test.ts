@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
+import { CASES } from './cases';
 import { INTENDED } from './intended';
 import { checkReadme, expectedCell, README, writeColumn } from './readme';
 
@@ -32,4 +33,11 @@ test('the check fails when the list and the README disagree', () => {
 	assert.match(problems[0], /`timeout`/);
 	assert.ok(checkReadme(writeColumn(text, [...INTENDED, extra]), [...INTENDED, extra]).length === 0, 'the writer produces what the check expects');
 	assert.equal(expectedCell('lowercaseHeaders', []), 'no');
+});
+
+test('the README gives the suite\'s number of cases', () => {
+	const text = readFileSync(README, 'utf8').replace(/\s+/g, ' ');
+	const counts = [...text.matchAll(/(\d+) cases/g)].map(([, count]) => Number(count));
+	assert.ok(counts.length >= 2, 'the README says how many cases the parity suite runs');
+	for (const count of counts) assert.equal(count, CASES.length, `the README says ${count} cases, test/parity/cases.ts has ${CASES.length}`);
 });
