@@ -93,6 +93,7 @@ export const CASES: ParityCase[] = [
 	c('query', 'q-url-existing-add', 'a query in the URL plus query fields', get('/echo?fields=a,b:c&x=%20y', query([['page', '2']]))),
 	c('query', 'q-url-existing-json', 'a query in the URL plus a JSON query', get('/echo?sig=abc%2Fdef%3D&t=1', jsonQuery({ page: 2 }))),
 	c('query', 'q-url-same-name', 'the URL and a field set the same name', get('/echo?page=1', query([['page', '2']]))),
+	c('query', 'q-empty-row', 'the empty row the editor adds, beside a field', get('/echo', query([['', ''], ['a', '1']]))),
 	c('query', 'q-url-fragment', 'a URL with a #fragment', get('/echo?a=1#section')),
 
 	// Headers
@@ -116,6 +117,8 @@ export const CASES: ParityCase[] = [
 	c('body', 'b-json-raw', 'JSON body as JSON', { method: 'POST', url: '@BASE@/echo', sendBody: true, contentType: 'json', specifyBody: 'json', jsonBody: '{"a":1,"n":{"b":[1,2]},"s":"Zoë"}' }),
 	c('body', 'b-json-array', 'a JSON array body', { method: 'POST', url: '@BASE@/echo', sendBody: true, contentType: 'json', specifyBody: 'json', jsonBody: '[1,{"a":2}]' }),
 	c('body', 'b-json-invalid', 'JSON body that is not JSON', { method: 'POST', url: '@BASE@/echo', sendBody: true, contentType: 'json', specifyBody: 'json', jsonBody: '{not json' }),
+	c('body', 'b-json-empty-row', 'JSON fields with the editor\'s empty row', { method: 'POST', url: '@BASE@/echo', sendBody: true, contentType: 'json', specifyBody: 'keypair', bodyParameters: pairs([['', ''], ['a', '1']]) }),
+	c('body', 'b-form-empty-row', 'form fields with the editor\'s empty row', { method: 'POST', url: '@BASE@/echo', sendBody: true, contentType: 'form-urlencoded', specifyBody: 'keypair', bodyParameters: pairs([['', ''], ['a', '1']]) }),
 	c('body', 'b-form', 'form-urlencoded fields', { method: 'POST', url: '@BASE@/echo', sendBody: true, contentType: 'form-urlencoded', specifyBody: 'keypair', bodyParameters: pairs([['a', '1'], ['b', 'two words & more']]) }),
 	c('body', 'b-form-repeat', 'form-urlencoded, the same name twice', { method: 'POST', url: '@BASE@/echo', sendBody: true, contentType: 'form-urlencoded', specifyBody: 'keypair', bodyParameters: pairs([['tag', 'a'], ['tag', 'b']]) }),
 	c('body', 'b-form-string', 'form-urlencoded as a single field', { method: 'POST', url: '@BASE@/echo', sendBody: true, contentType: 'form-urlencoded', specifyBody: 'string', body: 'a=1&b=two%20words&c=x+y' }),

@@ -94,7 +94,7 @@ export function requestsOf(arrivals: Arrival[], side: Side, caseId: string, port
 		};
 	});
 	if (!sorted) return requests;
-	const key = (request: Observation['requests'][number]) => JSON.stringify([request.target, request.body ?? '', request.parts ?? []]);
+	const key = (request: Observation['requests'][number]) => JSON.stringify([request.target, request.body ?? '', request.parts ?? [], Object.entries(request.headers).sort()]);
 	return requests.sort((a, b) => key(a).localeCompare(key(b)));
 }
 

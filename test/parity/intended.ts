@@ -140,6 +140,16 @@ export const INTENDED: Intended[] = [
 		readme: ['sendBody'],
 	},
 	{
+		id: 'empty-rows',
+		kind: 'intended',
+		summary: 'a query or body row without a name is left out (HTTP Request sends it as `=` or `"": ""`)',
+		reason: 'The editor adds an empty row to each list; HTTP Request sends it as an empty name (`?=&a=1`, `{"":""}`, `=&a=1`), which servers '
+			+ 'reject or misread. Ours leaves out a row without a name, as HTTP Request itself does for headers.',
+		cases: /^(q-empty-row|b-json-empty-row|b-form-empty-row)$/,
+		paths: /^requests\[\d+\]\.(target|body|headers\.content-length)$|^items\[\d+\]\.json\.(target|body)$/,
+		readme: ['sendQuery', 'sendBody'],
+	},
+	{
 		id: 'batch-stops',
 		kind: 'intended',
 		summary: 'with batches of 1, the items after a failure (without continue-on-fail) are not sent',
