@@ -61,7 +61,7 @@ describe('nginx client certificate pages during an execution', { skip: unavailab
 		assert.match(error.description ?? '', /does not trust the CA that issued this certificate/);
 		assert.match(error.description ?? '', /Error code: CLIENT_CERT_REJECTED/);
 		assert.doesNotMatch(`${error.message} ${error.description}`, /<html|<center/);
-		assert.deepEqual(toErrorJson(error, cause), { error: { message: error.message, description: error.description, code: 'CLIENT_CERT_REJECTED', httpCode: '400' } });
+		assert.deepEqual(toErrorJson(error, cause), { error: { message: error.message, description: error.description, status: 400, code: 'CLIENT_CERT_REJECTED', httpCode: '400' } });
 	});
 
 	test('"400 No required SSL certificate was sent": CLIENT_CERT_REQUIRED, the certificate did not arrive', async () => {
@@ -78,10 +78,10 @@ describe('nginx client certificate pages during an execution', { skip: unavailab
 		assert.equal((toErrorJson(error, cause).error as { code?: string }).code, 'CLIENT_CERT_REQUIRED');
 	});
 
-	test('another HTTP 400 keeps the server\'s own words', async () => {
+	test('another HTTP 400 has n8n\'s message and the server\'s own words as description', async () => {
 		const response = { statusCode: 400, statusMessage: 'Bad Request', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"error":"amount missing"}'), url: new URL('https://api.partner.example/') };
 		const error = toNodeError(node, new HttpStatusError(response), 0);
-		assert.equal(error.message, 'Request failed with status code 400 (Bad Request)');
-		assert.equal(error.description, '{"error":"amount missing"}');
+		assert.equal(error.message, 'Bad request - please check your parameters');
+		assert.equal(error.description, 'amount missing');
 	});
 });

@@ -21,8 +21,7 @@ const base = { method: 'GET', url: 'https://api.partner.example/v1/accounts' };
 
 /** The headers a request carries besides the Accept and User-Agent every request gets. */
 function ownHeaders(request: HttpRequest): Record<string, string> {
-	const { accept: _accept, 'user-agent': _agent, ...rest } = request.headers;
-	return rest;
+	return Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== 'accept' && name !== 'user-agent'));
 }
 
 describe('readRequest', () => {
@@ -202,6 +201,11 @@ describe('readSettings', () => {
 		assert.equal(readSettings(reader({}), 7).batchSize, 7);
 		assert.equal(readSettings(reader({ options: { batching: { batch: { batchSize: 0, batchInterval: 5 } } } }), 7).batchSize, 1);
 		assert.equal(readSettings(reader({ options: { batching: { batch: { batchSize: 3 } } } }), 7).batchSize, 3);
+	});
+
+	test('the connect phase takes the first item\'s Timeout (issue 12); unset, the Agent\'s default', async () => {
+		assert.equal(readSettings(reader({ options: { timeout: 1500 } }), 1).connectTimeout, 1500);
+		assert.equal(readSettings(reader({}), 1).connectTimeout, undefined);
 	});
 
 	test('response settings default like the HTTP Request node', async () => {

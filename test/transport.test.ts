@@ -227,6 +227,13 @@ describe('requests over mutual TLS', () => {
 			assert.equal(error.code, 'CONNECT_TIMEOUT');
 			assert.ok(Date.now() - started < 2_000);
 		});
+
+		test('the request\'s timeout covers connecting too, not only the wait for headers (issue 12)', async () => {
+			const silent = await startPlain(startSilentServer);
+			// The Agent's connect timeout (10 s by default) would answer CONNECT_TIMEOUT; the request's own 300 ms comes first.
+			const error = await failure(send(agentFor(materialEc), request(`https://localhost:${silent.port}/`, { timeout: 300 })));
+			assert.equal(error.code, 'RESPONSE_TIMEOUT');
+		});
 	});
 
 	describe('URL and redirects', () => {

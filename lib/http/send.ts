@@ -1,13 +1,16 @@
 import { STATUS_CODES } from 'node:http';
 import { pipeline, Readable, Transform } from 'node:stream';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { FormData } from 'undici';
 import type { Dispatcher } from 'undici';
 
 import { RequestSpecError, TransportError } from '../errors';
 import { checkUrl, EgressFilter } from './egress';
 import { toTransportError } from './failures';
+import { encodeMultipart, MultipartBody, UploadStream } from './multipart';
+
+export type { FilePart, MultipartBody, UploadStream } from './multipart';
 
 export interface RedirectPolicy {
 	follow: boolean;
@@ -16,17 +19,12 @@ export interface RedirectPolicy {
 	allowCrossOrigin: boolean;
 }
 
-/** A multipart/form-data body: text fields and files, in order. */
-export interface MultipartBody {
-	parts: Array<{ name: string; value: string } | { name: string; data: Buffer; fileName: string; mimeType?: string }>;
-}
-
 export interface HttpRequest {
 	method: string;
 	url: URL;
 	headers: Record<string, string>;
-	body?: string | Buffer | MultipartBody;
-	/** Milliseconds to wait for the response headers, and between chunks of the body. */
+	body?: string | Buffer | MultipartBody | UploadStream;
+	/** Milliseconds from sending (connecting included) to the response headers, and between chunks of the body. */
 	timeout?: number;
 	redirect: RedirectPolicy;
 	signal?: AbortSignal;
@@ -180,17 +178,22 @@ async function discard(response: StreamedResponse): Promise<void> {
 }
 
 async function openOnce(dispatcher: Dispatcher, request: HttpRequest): Promise<StreamedResponse> {
+	const deadline = request.timeout ? startDeadline(request.timeout) : undefined;
 	try {
-		const response = await dispatcher.request({
+		const upload = await toUndiciBody(request.body, request.headers);
+		const pending = dispatcher.request({
 			origin: request.url.origin,
 			path: `${request.url.pathname}${request.url.search}`,
 			method: request.method as Dispatcher.HttpMethod,
-			headers: { 'accept-encoding': 'gzip, deflate, br', ...request.headers },
-			body: toUndiciBody(request.body),
+			headers: { 'accept-encoding': 'gzip, deflate, br', ...request.headers, ...upload.headers },
+			body: upload.body,
 			headersTimeout: request.timeout,
 			bodyTimeout: request.timeout,
-			signal: request.signal,
+			signal: deadline && request.signal ? AbortSignal.any([deadline.signal, request.signal]) : deadline?.signal ?? request.signal,
 		});
+		// undici applies an abort only once the request has a connection: while connecting, the race decides.
+		pending.catch(() => undefined);
+		const response = deadline ? await Promise.race([pending, deadline.expired]) : await pending;
 		const headers = response.headers as Record<string, string | string[]>;
 		// HEAD, 204 and 304 carry a content-coding header but no body to decode.
 		const body = request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304 ? response.body : decompress(response.body, headers['content-encoding']);
@@ -198,18 +201,43 @@ async function openOnce(dispatcher: Dispatcher, request: HttpRequest): Promise<S
 		return { statusCode: response.statusCode, statusMessage: STATUS_CODES[response.statusCode] ?? '', headers, body, url: request.url };
 	} catch (error) {
 		throw toTransportError(error, request.url, { aborted: request.signal?.aborted });
+	} finally {
+		deadline?.clear();
 	}
 }
 
-/** Multipart bodies become a fresh FormData per attempt, so a redirect can send them again. */
-function toUndiciBody(body: HttpRequest['body']): string | Buffer | FormData | undefined {
-	if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body;
-	const form = new FormData();
-	for (const part of body.parts) {
-		if ('data' in part) form.append(part.name, new Blob([part.data], { type: part.mimeType ?? 'application/octet-stream' }), part.fileName);
-		else form.append(part.name, part.value);
+/**
+ * undici checks its headers timeout on a coarse clock (up to half a second late past one second)
+ * and not while connecting; this timer covers connection, TLS handshake and waiting for the
+ * headers, to the millisecond, as the HTTP Request node's Timeout does.
+ */
+function startDeadline(ms: number): { signal: AbortSignal; expired: Promise<never>; clear: () => void } {
+	const controller = new AbortController();
+	let expire: (reason: unknown) => void = () => undefined;
+	const expired = new Promise<never>((_resolve, reject) => (expire = reject));
+	const timer = setTimeout(() => {
+		const reason = Object.assign(new Error(`No response within ${ms} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+		controller.abort(reason);
+		expire(reason);
+	}, ms);
+	return { signal: controller.signal, expired, clear: () => clearTimeout(timer) };
+}
+
+/**
+ * The body of one attempt: streams are opened anew and multipart is encoded anew, so a redirect
+ * or a retry can send them again; files are streamed, never read whole into memory.
+ */
+async function toUndiciBody(body: HttpRequest['body'], headers: Record<string, string>): Promise<{ body?: string | Buffer | Readable; headers?: Record<string, string> }> {
+	if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return { body };
+	const hasLength = Object.keys(headers).some((name) => name.toLowerCase() === 'content-length');
+	if ('open' in body) {
+		return { body: await body.open(), headers: body.size !== undefined && !hasLength ? { 'content-length': String(body.size) } : undefined };
 	}
-	return form;
+	const encoded = encodeMultipart(body);
+	return {
+		body: Readable.from(encoded.body, { objectMode: false }),
+		headers: { 'content-type': encoded.contentType, ...(encoded.length !== undefined && !hasLength ? { 'content-length': String(encoded.length) } : {}) },
+	};
 }
 
 /** Undoes the content codings servers use (gzip, deflate, br); others pass through untouched. */

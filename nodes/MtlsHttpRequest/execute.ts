@@ -10,13 +10,14 @@ import type { TlsMaterial } from '../../lib/tls/material';
 import { sharedSessions } from '../../lib/tls/sessions';
 import { addHints, transportPolicyOf } from './context';
 import { credentialNotices, loadCredential } from './credential';
-import { HttpStatusError, toErrorJson, toNodeError } from './errors';
+import { HttpStatusError, isSuccess, toErrorJson, toNodeError } from './errors';
 import { BinaryReader, itemParameters, rawPagination, readRequest, readSettings, ExecutionSettings } from './parameters';
 import { digestOf, evaluatorFor, Page, paginate } from './pagination';
-import { chooseFormat, decodeText, parseJsonBody, toBinaryItem, toItems } from './response';
+import { chooseFormat, decodeText, EncodingDetector, parseJsonBody, toBinaryItem, toItems } from './response';
 import { checkToolOrigin, fixedOriginOf, isToolUse } from './toolUse';
 
-type ItemResult = INodeExecutionData[] | { error: unknown };
+/** An item's output, or what failed it and the request it was (shown, without secrets, on the error). */
+type ItemResult = INodeExecutionData[] | { error: unknown; request?: HttpRequest };
 
 /** Enough of an error response's body to show what the server said. */
 const ERROR_BODY_BYTES = 1024 * 1024;
@@ -47,7 +48,9 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 	}
 	const policy = transportPolicyOf(ctx, settings);
 	const egress = policy.egress;
-	const agent = createAgent(material, { ...policy, connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN, sessions: sharedSessions, allowH2: settings.tls.allowH2 });
+	const agent = createAgent(material, {
+		...policy, connectionsPerOrigin: DEFAULT_CONNECTIONS_PER_ORIGIN, sessions: sharedSessions, allowH2: settings.tls.allowH2, connectTimeout: settings.connectTimeout,
+	});
 	const results: ItemResult[] = new Array(items.length);
 	try {
 		const template = await requestTemplate(ctx);
@@ -59,7 +62,18 @@ export async function executeRequests(ctx: IExecuteFunctions): Promise<INodeExec
 		if (signal?.aborted) await agent.destroy();
 		else await closeAgent(agent);
 	}
-	return [collect(ctx, results)];
+	const output = collect(ctx, results);
+	addSplitOutHint(ctx, output, toolOrigin !== undefined);
+	return [output];
+}
+
+/** As the HTTP Request node: one item whose `data` is an array is better split into items. */
+function addSplitOutHint(ctx: IExecuteFunctions, output: INodeExecutionData[], toolUse: boolean): void {
+	if (toolUse || output.length !== 1 || !Array.isArray(output[0].json.data)) return;
+	ctx.addExecutionHints?.({
+		message: 'To split the contents of ‘data’ into separate items for easier processing, add a ‘Split Out’ node after this one',
+		location: 'outputPane',
+	});
 }
 
 async function runItem(
@@ -71,9 +85,10 @@ async function runItem(
 	template?: HttpRequest,
 	toolOrigin?: string,
 ): Promise<ItemResult> {
+	let request: HttpRequest | undefined;
 	try {
 		const own = template ? { ...template, headers: { ...template.headers } } : await readRequest(itemParameters(ctx, itemIndex), binaryOf(ctx, itemIndex));
-		const request = { ...own, ...shared };
+		request = { ...own, ...shared };
 		if (toolOrigin) {
 			// An agent's request stays on the origin the user typed: no redirect or Next URL leaves it.
 			checkToolOrigin(request.url, toolOrigin);
@@ -88,7 +103,7 @@ async function runItem(
 		}
 		return await paginate(request, settings.pagination, fetch, evaluatorFor(ctx, itemIndex), (page) => statusFailure(page, settings));
 	} catch (error) {
-		return { error };
+		return { error, request };
 	}
 }
 
@@ -113,16 +128,19 @@ function hasExpression(value: unknown): boolean {
 	return false;
 }
 
-/** A status >= 400 fails the item unless "Never Error" is on, as in the HTTP Request node. */
+/**
+ * A status outside 2xx fails the item unless "Never Error" is on, as in the HTTP Request node:
+ * a redirect not followed ("Follow Redirects" off) included.
+ */
 function statusFailure(page: Page & { error?: HttpStatusError }, settings: ExecutionSettings): Error | undefined {
-	return page.response.statusCode >= 400 && !settings.response.neverError ? page.error : undefined;
+	return !isSuccess(page.response.statusCode) && !settings.response.neverError ? page.error : undefined;
 }
 
 /** One request and its response shaped into items; files stream into binary data. */
 async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: ExecutionSettings, request: HttpRequest, itemIndex: number): Promise<Page & { error?: HttpStatusError }> {
 	const response = await open(agent, request);
 	const head = { headers: response.headers, statusCode: response.statusCode };
-	if (response.statusCode >= 400 && !settings.response.neverError) {
+	if (!isSuccess(response.statusCode) && !settings.response.neverError) {
 		const body = await readBody(response, ERROR_BODY_BYTES).catch(() => Buffer.alloc(0));
 		const shaped = { ...response, body };
 		// Expressions read an error page's body as they read any page's, as n8n's pagination does.
@@ -132,7 +150,8 @@ async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: Ex
 	const format = chooseFormat(settings.response.responseFormat, response);
 	if (format === 'file') {
 		try {
-			const item = await toBinaryItem(ctx.helpers, response, limitSize(response, settings.maxFileBytes), settings.response, itemIndex);
+			const input = ctx.getInputData()[itemIndex];
+			const item = await toBinaryItem(ctx.helpers, response, limitSize(response, settings.maxFileBytes), settings.response, itemIndex, input);
 			return { response: { ...head, body: {} }, items: [item], digest: String(response.headers.etag ?? Math.random()) };
 		} catch (error) {
 			throw toTransportError(error, response.url);
@@ -140,7 +159,7 @@ async function fetchPage(ctx: IExecuteFunctions, agent: Dispatcher, settings: Ex
 	}
 	const body = await readBody(response, settings.maxBodyBytes);
 	const shaped = { ...response, body };
-	const items = toItems(shaped, { ...settings.response, responseFormat: format }, itemIndex);
+	const items = toItems(shaped, settings.response, itemIndex, detectorOf(ctx));
 	// Only pagination looks at $response and repeated pages; a single request skips the work.
 	if (!settings.pagination) return { response: { ...head, body: undefined }, items, digest: '' };
 	return {
@@ -186,7 +205,7 @@ function collect(ctx: IExecuteFunctions, results: ItemResult[]): INodeExecutionD
 			output.push(...result);
 			continue;
 		}
-		const nodeError = toNodeError(ctx.getNode(), result.error, itemIndex);
+		const nodeError = toNodeError(ctx.getNode(), result.error, itemIndex, result.request);
 		if (!ctx.continueOnFail()) throw nodeError;
 		output.push({ json: toErrorJson(nodeError, result.error), pairedItem: { item: itemIndex } });
 	}
@@ -194,12 +213,27 @@ function collect(ctx: IExecuteFunctions, results: ItemResult[]): INodeExecutionD
 }
 
 
-/** The item's binary fields, read through n8n's helpers. */
+/**
+ * The item's binary fields, read through n8n's helpers: a file in n8n's binary data store (it has
+ * an id) is streamed from there as the HTTP Request node does, so an upload is never held whole
+ * in memory; data kept in the item itself (n8n's "default" mode) is already in memory.
+ */
 function binaryOf(ctx: IExecuteFunctions, itemIndex: number): BinaryReader {
 	return {
 		read: async (fieldName) => {
 			const meta = ctx.helpers.assertBinaryData(itemIndex, fieldName);
-			return { data: await ctx.helpers.getBinaryDataBuffer(itemIndex, fieldName), fileName: meta.fileName, mimeType: meta.mimeType };
+			const { id } = meta;
+			if (!id) return { data: Buffer.from(meta.data, 'base64'), fileName: meta.fileName, mimeType: meta.mimeType };
+			const { fileSize } = await ctx.helpers.getBinaryMetadata(id);
+			// A size the store does not know is no Content-Length: undici would fail on a mismatch.
+			const size = Number.isSafeInteger(fileSize) && fileSize >= 0 ? fileSize : undefined;
+			return { data: { open: async () => await ctx.helpers.getBinaryStream(id), size }, fileName: meta.fileName, mimeType: meta.mimeType };
 		},
 	};
+}
+
+/** n8n's encoding detector (chardet), for text bodies that are not UTF-8 and declare no charset. */
+function detectorOf(ctx: IExecuteFunctions): EncodingDetector | undefined {
+	const helpers = ctx.helpers as Partial<Pick<IExecuteFunctions['helpers'], 'detectBinaryEncoding'>>;
+	return typeof helpers.detectBinaryEncoding === 'function' ? (bytes) => helpers.detectBinaryEncoding?.(bytes) : undefined;
 }

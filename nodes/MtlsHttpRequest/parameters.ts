@@ -2,7 +2,7 @@ import type { SecureVersion } from 'node:tls';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { RequestSpecError } from '../../lib/errors';
-import type { HttpRequest, MultipartBody } from '../../lib/http/send';
+import type { HttpRequest, MultipartBody, UploadStream } from '../../lib/http/send';
 import { ProxyConfig, resolveProxy } from '../../lib/http/proxy';
 import type { TlsVersions } from '../../lib/tls/material';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
@@ -34,6 +34,11 @@ export interface ExecutionSettings {
 	maxFileBytes: number;
 	pagination?: PaginationConfig;
 	proxy?: ProxyConfig;
+	/**
+	 * Milliseconds for TCP + TLS of the execution's connections: the first item's Timeout, so the
+	 * connect phase honours it as in the HTTP Request node; unset, the Agent's 10 s.
+	 */
+	connectTimeout?: number;
 }
 
 /** TLS controls; they shape the execution's one Agent, so they are read from the first item. */
@@ -56,9 +61,9 @@ interface FormField extends KeyValue {
 	inputDataFieldName?: string;
 }
 
-/** A file of the item's binary data, for multipart and binary bodies. */
+/** A file of the item's binary data, for multipart and binary bodies: in memory, or a stream from n8n's store. */
 export interface BinaryFile {
-	data: Buffer;
+	data: Buffer | UploadStream;
 	fileName?: string;
 	mimeType?: string;
 }
@@ -156,6 +161,7 @@ export function readSettings(param: ParamReader, itemCount: number, rawPaginatio
 		maxFileBytes: (options.maxFileSize ?? DEFAULT_MAX_FILE_MB) * MB,
 		pagination: readPagination(rawPagination),
 		proxy: readProxy(options.proxy),
+		connectTimeout: param<number | null>('options.timeout', null) || undefined,
 	};
 }
 
@@ -326,7 +332,7 @@ async function readBody(param: ParamReader, headers: Record<string, string>, low
 			if (!field.name) continue;
 			if (field.parameterType === 'formBinaryData') {
 				const file = await binary.read(checkBinaryField(field.inputDataFieldName));
-				parts.push({ name: field.name, data: file.data, fileName: file.fileName ?? field.name, mimeType: file.mimeType });
+				parts.push({ name: field.name, data: file.data, fileName: file.fileName ?? 'file', mimeType: file.mimeType });
 			} else {
 				parts.push({ name: field.name, value: stringify(field.value) });
 			}

@@ -293,7 +293,8 @@ test('file responses: streamed into n8n binary data with name and type from the 
 	const [csv] = await itemsOf(IDS.download, 'CSV');
 	const csvFile = csv?.binary?.report;
 	assert.ok(csvFile, `Response Format "File" put the body into binary field "report": ${JSON.stringify(csv)}`);
-	assert.deepEqual(Object.keys(csv.binary ?? {}), ['report']);
+	// As in the HTTP Request node, the file joins the input item: the PDF it received stays beside it.
+	assert.deepEqual(Object.keys(csv.binary ?? {}).sort(), ['data', 'report']);
 	assert.equal(csvFile.fileName, CSV_NAME, 'filename* (RFC 6266) wins over filename');
 	assert.equal(csvFile.mimeType, 'text/csv');
 	assert.equal(n8n.readBinary(csvFile).toString('utf8'), CSV_TEXT);
