@@ -51,9 +51,9 @@ export interface Report {
 
 /** Replaces what differs only because the two nodes use two prefixes of one server. */
 export function normaliseText(text: string, caseId: string, port: number): string {
+	const prefix = new RegExp(`/[hm]/${caseId.replace(/[^\w-]/g, '\\$&')}(?![\\w-])`, 'g');
 	return text
-		.split(`/h/${caseId}`).join(`/~/${caseId}`)
-		.split(`/m/${caseId}`).join(`/~/${caseId}`)
+		.replace(prefix, `/~/${caseId}`)
 		.split(`:${port}`).join(':PORT')
 		.replace(/\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\b/g, '<date>');
 }
