@@ -45,7 +45,7 @@ describe('readRequest', () => {
 			sendQuery: true,
 			queryParameters: { parameters: [{ name: 'cursor', value: undefined }, { name: 'q', value: '' }, { name: 'tag', value: null }, { name: 'page', value: 2 }] },
 			sendHeaders: true,
-			headerParameters: { parameters: [{ name: 'X-Cursor', value: undefined }, { name: 'X-Tenant', value: null }, { name: 'X-Empty', value: '' }, { name: 'X-Id', value: 'abc' }] },
+			headerParameters: { parameters: [{ name: 'X-Cursor', value: undefined }, { name: 'X-Tenant', value: null }, { name: 'X-Empty', value: '' }, { name: 'X-Id', value: 'abc' }, { name: '', value: 'no name' }] },
 		}));
 		assert.equal(request.url.search, '?q=&tag=&page=2');
 		assert.deepEqual(ownHeaders(request), { 'x-empty': '', 'x-id': 'abc' });

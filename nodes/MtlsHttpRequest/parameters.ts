@@ -245,8 +245,9 @@ export async function readRequest(param: ParamReader, binary: BinaryReader = NO_
 	const headers: Record<string, string> = {};
 	if (param<boolean>('sendHeaders', false)) {
 		for (const { name, value } of readPairs(param, 'Headers', 'specifyHeaders', 'headerParameters', 'jsonHeaders')) {
-			// n8n's HTTP client sends no header whose value is undefined or null; "" is sent empty.
-			if (value === undefined || value === null) continue;
+			// n8n's HTTP client sends no header whose value is undefined or null; "" is sent empty. Its
+			// node drops a row without a name, as here.
+			if (value === undefined || value === null || name === '') continue;
 			headers[checkHeaderName(name, lowercase)] = checkHeaderValue(name, stringify(value));
 		}
 	}
