@@ -142,7 +142,7 @@ export const INTENDED: Intended[] = [
 	{
 		id: 'empty-rows',
 		kind: 'intended',
-		summary: 'a query or body row without a name is left out (HTTP Request sends it as `=` or `"": ""`)',
+		summary: 'a query or body row without a name is left out, as headers are (HTTP Request sends it as `=` or `"": ""`)',
 		reason: 'The editor adds an empty row to each list; HTTP Request sends it as an empty name (`?=&a=1`, `{"":""}`, `=&a=1`), which servers '
 			+ 'reject or misread. Ours leaves out a row without a name, as HTTP Request itself does for headers.',
 		cases: /^(q-empty-row|b-json-empty-row|b-form-empty-row)$/,
@@ -199,15 +199,6 @@ export const INTENDED: Intended[] = [
 		cases: /^r-format-text-empty$/,
 		paths: /^items\[\d+\]\.json(\.data)?$/,
 		readme: ['fullResponse'],
-	},
-	{
-		id: 'empty-header-name',
-		kind: 'defect',
-		summary: 'a header row without a name fails the item (HTTP Request skips it)',
-		reason: 'Found by this suite: n8n filters header rows whose name is empty (the editor adds one by default); ours fails with HEADER_NAME_INVALID.',
-		cases: /^h-empty-name$/,
-		paths: ALL,
-		readme: ['sendHeaders'],
 	},
 	{
 		id: 'completing-status-page',
