@@ -108,6 +108,10 @@ export const CASES: ParityCase[] = [
 		method: 'POST', url: '@BASE@/echo', ...headers([['Content-Type', 'application/vnd.partner+json']]),
 		sendBody: true, contentType: 'json', specifyBody: 'json', jsonBody: '{"a":1}',
 	}),
+	c('headers', 'h-raw-content-type', 'a Content-Type header beside a Raw body\'s Content Type', {
+		method: 'POST', url: '@BASE@/echo', ...headers([['Content-Type', 'application/soap+xml']]),
+		sendBody: true, contentType: 'raw', rawContentType: 'text/xml', body: '<a/>',
+	}),
 	c('headers', 'h-accept-text', 'Accept chosen by Response Format "Text"', get('/echo', { options: response({ responseFormat: 'text', outputPropertyName: 'data' }) })),
 	c('headers', 'h-accept-json', 'Accept chosen by Response Format "JSON"', get('/echo', { options: response({ responseFormat: 'json' }) })),
 
@@ -154,6 +158,9 @@ export const CASES: ParityCase[] = [
 	c('response', 'r-pdf', 'autodetect: a PDF with a file name', get('/pdf')),
 	c('response', 'r-octet', 'autodetect: octet-stream without a name', get('/octet')),
 	c('response', 'r-image', 'autodetect: image/png', get('/image.png')),
+	c('response', 'r-font', 'autodetect: font/woff2', get('/font')),
+	c('response', 'r-x-gzip', 'autodetect: application/x-gzip', get('/gzip-file')),
+	c('response', 'r-format-text-pretty', 'Response Format Text on indented JSON', get('/json-pretty', { options: response({ responseFormat: 'text', outputPropertyName: 'data' }) })),
 	c('response', 'r-csv', 'autodetect: text/csv with Content-Disposition', get('/csv')),
 	c('response', 'r-empty-json', 'empty body, application/json', get('/empty-json')),
 	c('response', 'r-empty', 'empty body, no content type', get('/empty')),

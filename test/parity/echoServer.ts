@@ -88,6 +88,9 @@ function seen(arrival: Arrival): Record<string, unknown> {
 const ROUTES: Record<string, Route> = {
 	'/json': (_req, res) => json(res, { id: 7, name: 'Ann', tags: ['a', 'b'], nested: { ok: true, none: null } }),
 	'/echo': (_req, res, { arrival }) => json(res, seen(arrival)),
+	'/json-pretty': (_req, res) => send(res, 200, 'application/json', '{\n  "id": 7,\n  "list": [ 1, 2 ]\n}\n'),
+	'/font': (_req, res) => send(res, 200, 'font/woff2', Buffer.from('774f463200010000', 'hex')),
+	'/gzip-file': (_req, res) => send(res, 200, 'application/x-gzip', Buffer.from('1f8b0800000000000003030000000000000000', 'hex')),
 	'/array': (_req, res) => json(res, [{ id: 1, name: 'one' }, { id: 2, name: 'two' }, { id: 3, name: 'three' }]),
 	'/scalars': (_req, res) => json(res, [1, 'two', true]),
 	'/wrapped': (_req, res) => json(res, { data: [{ id: 1 }, { id: 2 }] }),

@@ -150,6 +150,36 @@ export const INTENDED: Intended[] = [
 		readme: ['sendQuery', 'sendBody'],
 	},
 	{
+		id: 'header-over-raw-type',
+		kind: 'intended',
+		summary: 'a `Content-Type` header the user sets wins over a Raw body\'s *Content Type*',
+		reason: 'HTTP Request lets the Raw body\'s Content Type overwrite the header silently. A header typed for this request is the more '
+			+ 'specific choice (e.g. `application/soap+xml; action=…` with the body typed as XML).',
+		cases: /^h-raw-content-type$/,
+		paths: /^requests\[\d+\]\.headers\.content-type$/,
+		readme: ['sendBody'],
+	},
+	{
+		id: 'more-file-types',
+		kind: 'intended',
+		summary: 'autodetect makes a file of `font/*`, `application/x-gzip` and other binary types HTTP Request 4.2 does not list',
+		reason: 'HTTP Request 4.2\'s list of binary types misses `font/*`, `x-gzip`, `java-archive`, `x-rar-compressed`, `vnd.ms-*` and OpenDocument; '
+			+ 'it decodes those bodies as text, which destroys the bytes. Ours stores them as binary data.',
+		cases: /^(r-font|r-x-gzip)$/,
+		paths: /^items\[\d+\]\.(json|binary)/,
+		readme: ['fullResponse'],
+	},
+	{
+		id: 'text-as-received',
+		kind: 'intended',
+		summary: 'Response Format Text gives a JSON body as received (HTTP Request re-serialises it compactly)',
+		reason: 'HTTP Request parses a JSON body and writes it out again under Text, so whitespace and key order can change; '
+			+ 'Text means the text the server sent (a signature over the body stays checkable).',
+		cases: /^r-format-text-pretty$/,
+		paths: /^items\[\d+\]\.json\.data$/,
+		readme: ['fullResponse'],
+	},
+	{
 		id: 'batch-stops',
 		kind: 'intended',
 		summary: 'with batches of 1, the items after a failure (without continue-on-fail) are not sent',
