@@ -80,13 +80,20 @@ async function main(): Promise<void> {
 		'multipart file': { contentType: 'multipart-form-data', bodyParameters: { parameters: [{ parameterType: 'formBinaryData', name: 'file', inputDataFieldName: 'file' }] } },
 	};
 	console.log(`upload of ${size / MB} MB, ${mode}, Node ${process.version}`);
-	for (const [label, body] of Object.entries(bodies)) {
+	// BENCH_ONLY=multipart (or binary) measures one body type alone, in a fresh process.
+	const only = process.env.BENCH_ONLY;
+	for (const [label, body] of Object.entries(bodies).filter(([label]) => !only || label.includes(only))) {
 		if (mode === 'buffer') binary.id = undefined;
 		if (mode === 'buffer') binary.data = Buffer.alloc(size, 0x61).toString('base64');
 		global.gc?.();
 		const before = process.memoryUsage().rss;
 		let peak = before;
-		const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+		let ticks = 0;
+		const sampler = setInterval(() => {
+			// BENCH_GC=1 collects garbage every 200 ms: growth that remains is memory held, not garbage not yet collected.
+			if (process.env.BENCH_GC === '1' && ++ticks % 10 === 0) global.gc?.();
+			peak = Math.max(peak, process.memoryUsage().rss);
+		}, 20);
 		const started = Date.now();
 		const [[item]] = await executeRequests(context({ method: 'POST', url: `${origin}/upload`, sendBody: true, ...body }));
 		clearInterval(sampler);
