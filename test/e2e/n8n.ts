@@ -3,9 +3,9 @@
  * way a user would: the package is packed and installed like the community-nodes UI does it,
  * credentials and workflows are imported with the CLI, workflows run headlessly with execute-batch.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
@@ -85,6 +85,8 @@ export interface BatchResult {
 export interface StartOptions {
 	port: number;
 	env?: Record<string, string>;
+	/** Write n8n's output to this file instead of the terminal (it is noisy offline). */
+	logFile?: string;
 }
 
 /** The subset of n8n's exported workflow format the tests need. */
@@ -217,7 +219,13 @@ export class N8n {
 	async start(options: StartOptions): Promise<ChildProcess> {
 		this.brokerPort ||= await findFreePort();
 		const env = { ...this.env(), N8N_PORT: String(options.port), N8N_SECURE_COOKIE: 'false', ...options.env };
-		return spawn(this.paths.node, [this.paths.cli, 'start'], { env, stdio: 'inherit', detached: true });
+		const log = options.logFile ? openSync(options.logFile, 'a') : undefined;
+		try {
+			const stdio: StdioOptions = log === undefined ? 'inherit' : ['ignore', log, log];
+			return spawn(this.paths.node, [this.paths.cli, 'start'], { env, stdio, detached: true });
+		} finally {
+			if (log !== undefined) closeSync(log);
+		}
 	}
 
 	async cli(args: string[]): Promise<CliResult> {
