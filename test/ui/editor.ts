@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { chromium, selectors, type Browser, type BrowserContext, type ConsoleMessage, type Locator, type Page } from 'playwright-core';
 import { createN8n, findFreePort, REPO_ROOT, stopProcess, type N8n } from '../e2e/n8n';
 
@@ -151,17 +151,30 @@ export async function keepLocal(context: BrowserContext, origin: string): Promis
 	await context.route('**/*', (route) => (route.request().url().startsWith(origin) ? route.continue() : route.abort('blockedbyclient')));
 }
 
+const pendingDocs: string[] = [];
+
 /**
- * Saves a screenshot of `target` to the output folder; with `doc`, also to docs/ when refreshing
- * the README's pictures. Element screenshots keep the PNGs small.
+ * Saves a screenshot of `target` to the output folder. With `doc`, the picture is also one of the
+ * README's: `npm run screenshots` copies it to docs/ once the step that took it has passed, so a
+ * picture of a failure never lands there. Element screenshots keep the PNGs small.
  */
 export async function screenshot(target: Page | Locator, name: string, options: { doc?: boolean } = {}): Promise<string> {
 	mkdirSync(OUTPUT_DIR, { recursive: true });
 	const file = join(OUTPUT_DIR, `${name}.png`);
 	await target.screenshot({ path: file, animations: 'disabled' });
-	if (options.doc && DOCS_DIR) {
-		mkdirSync(DOCS_DIR, { recursive: true });
-		copyFileSync(file, join(DOCS_DIR, `${name}.png`));
-	}
+	if (options.doc) pendingDocs.push(file);
 	return file;
+}
+
+/** Copies the current step's README pictures to docs/ (only under `npm run screenshots`). */
+export function publishDocScreenshots(): void {
+	for (const file of pendingDocs.splice(0)) {
+		if (!DOCS_DIR) continue;
+		mkdirSync(DOCS_DIR, { recursive: true });
+		copyFileSync(file, join(DOCS_DIR, basename(file)));
+	}
+}
+
+export function discardDocScreenshots(): void {
+	pendingDocs.length = 0;
 }

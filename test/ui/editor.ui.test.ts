@@ -15,7 +15,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { MtlsHttpRequest } from '../../nodes/MtlsHttpRequest/MtlsHttpRequest.node';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
 import { startMtlsServer, type MtlsServer, type Seen } from '../fixtures/mtlsServer';
-import { keepLocal, launchBrowser, OUTPUT_DIR, screenshot, signIn, startEditor, watchConsole, type ConsoleWatch, type Editor } from './editor';
+import { discardDocScreenshots, keepLocal, launchBrowser, OUTPUT_DIR, publishDocScreenshots, screenshot, signIn, startEditor, watchConsole, type ConsoleWatch, type Editor } from './editor';
 import { shownFields, shownParameters, testIdOf, type Values } from './parameters';
 
 const NODE_NAME = 'mTLS HTTP Request';
@@ -43,7 +43,7 @@ before(async () => {
 	partner = await startMtlsServer({ keyPem: pki.server.keyPem, certPem: pki.server.certPem, clientCa: pki.ca.certPem });
 	partner.route('/accounts', answerAccounts);
 	stranger = await startMtlsServer({ keyPem: pki.server.keyPem, certPem: pki.server.certPem, clientCa: pki.otherCa.certPem });
-	editor = process.env.DEV_REUSE ? ({ baseUrl: process.env.DEV_REUSE, stop: async () => undefined } as unknown as Editor) : await startEditor();
+	editor = await startEditor();
 	browser = await launchBrowser();
 	const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 	await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: editor.baseUrl });
@@ -82,7 +82,9 @@ function step(name: string, body: () => Promise<void>): void {
 		try {
 			await body();
 			assert.deepEqual(consoleWatch.takeOurs(), [], 'console errors that name this package');
+			publishDocScreenshots();
 		} catch (error) {
+			discardDocScreenshots();
 			if (!(error instanceof assert.AssertionError)) broken = name;
 			await screenshot(page, `failed-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
 			throw error;
@@ -250,7 +252,7 @@ step('a credential made by pasting an encrypted PKCS#8 bundle: wrong passphrase,
 	const refused = await saveAndTest({ testUrl: `${stranger.origin}/health` });
 	assert.equal(refused.status, 'Error', `a partner trusting another CA passed the test: ${refused.shown}`);
 	assert.match(refused.shown, new RegExp(`localhost:${stranger.port}`), 'the message names the server');
-	assert.match(refused.shown, /(reject|rejects|rejected|do not accept|does not accept) the client certificate/, 'the message says why');
+	assert.match(refused.shown, /(reject\w*|(do|does|did) not accept) (the|your) client certificate/, 'the message says why');
 	assert.equal(stranger.requests.length, 0, 'the refusing partner got an HTTP request');
 	await screenshot(credentialDialog(), 'credential-partner-refuses');
 
@@ -284,6 +286,7 @@ step('Certificate Info renders as a table without "undefined"', async () => {
 	await fillParameter('serverUrl', partner.origin);
 	const output = await executeStep();
 	const { headers, rows } = await outputTable(output, 'daysUntilExpiry');
+	await screenshot(ndv(), 'certificate-info', { doc: true });
 	for (const column of ['source', 'role', 'subject', 'issuer', 'notAfter', 'daysUntilExpiry', 'expiresSoon']) {
 		assert.ok(headers.includes(column), `column "${column}" missing; columns: ${headers.join(', ')}`);
 	}
@@ -292,7 +295,6 @@ step('Certificate Info renders as a table without "undefined"', async () => {
 	assert.ok(rows.some((cells) => cells.includes('server')), 'no row for the server certificate');
 	const undefinedCells = rows.flatMap((cells, row) => cells.flatMap((text, column) => (/\bundefined\b/.test(text) ? [`row ${row + 1} "${headers[column]}"`] : [])));
 	assert.deepEqual(undefinedCells, [], 'cells showing "undefined"');
-	await screenshot(ndv(), 'certificate-info', { doc: true });
 });
 
 step('the node panel renders every parameter and option', async () => {
@@ -364,7 +366,7 @@ async function addEveryOption(options: INodeProperties[]): Promise<void> {
 	}
 }
 
-step('dark theme: the panel, the dark icon and the output', async () => {
+step('dark theme: the panel, the dark icon and the partner\'s answer', async () => {
 	await page.keyboard.press('Escape');
 	await page.goto(`${editorUrl()}${workflowPath}`);
 	await page.evaluate(`localStorage.setItem('N8N_THEME', 'dark')`);
@@ -377,8 +379,10 @@ step('dark theme: the panel, the dark icon and the output', async () => {
 	const icons = await page.locator('img[src*="/icons/n8n-nodes-mtls/"]').evaluateAll((images) => images.map((image) => image.getAttribute('src') ?? ''));
 	assert.ok(icons.length > 0, 'no icon of the package on the page');
 	assert.deepEqual(icons.filter((src) => !src.endsWith('.dark.svg')), [], 'icons not in their dark variant');
+	await choose('operation', 'Request');
+	await fillParameter('url', `${partner.origin}/accounts`);
 	const output = await executeStep();
-	await outputTable(output, 'daysUntilExpiry');
+	await output.getByText(PARTNER).first().waitFor();
 	await screenshot(ndv(), 'dark-theme', { doc: true });
 	await page.evaluate(`localStorage.removeItem('N8N_THEME')`);
 });
