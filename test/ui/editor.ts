@@ -77,7 +77,9 @@ function ownerEnv(n8n: N8n): Record<string, string> {
 async function waitUntilServing(baseUrl: string, child: ChildProcess): Promise<void> {
 	const deadline = Date.now() + READY_TIMEOUT_MS;
 	while (Date.now() < deadline) {
-		if (child.exitCode !== null || child.signalCode !== null) throw new Error(`n8n exited before it served the editor; see ${join(OUTPUT_DIR, 'n8n.log')}`);
+		if (child.exitCode !== null || child.signalCode !== null) {
+			throw new Error(`n8n exited before it served the editor; see ${join(OUTPUT_DIR, 'n8n.log')}`);
+		}
 		const ready = await fetch(`${baseUrl}/healthz/readiness`).then((res) => res.ok, () => false);
 		if (ready) return;
 		await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -153,15 +155,19 @@ export async function keepLocal(context: BrowserContext, origin: string): Promis
 
 const pendingDocs: string[] = [];
 
+/** n8n's toasts ("Credential saved", …) pile up over the panels in the pictures. */
+const HIDE_TOASTS = '.el-notification { visibility: hidden !important; }';
+
 /**
  * Saves a screenshot of `target` to the output folder. With `doc`, the picture is also one of the
  * README's: `npm run screenshots` copies it to docs/ once the step that took it has passed, so a
- * picture of a failure never lands there. Element screenshots keep the PNGs small.
+ * picture of a failure never lands there. Element screenshots keep the PNGs small. `asIs` keeps the
+ * toasts (for pictures of failures, where they may tell what went wrong).
  */
-export async function screenshot(target: Page | Locator, name: string, options: { doc?: boolean } = {}): Promise<string> {
+export async function screenshot(target: Page | Locator, name: string, options: { doc?: boolean; asIs?: boolean } = {}): Promise<string> {
 	mkdirSync(OUTPUT_DIR, { recursive: true });
 	const file = join(OUTPUT_DIR, `${name}.png`);
-	await target.screenshot({ path: file, animations: 'disabled' });
+	await target.screenshot({ path: file, animations: 'disabled', style: options.asIs ? undefined : HIDE_TOASTS });
 	if (options.doc) pendingDocs.push(file);
 	return file;
 }

@@ -15,7 +15,10 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { MtlsHttpRequest } from '../../nodes/MtlsHttpRequest/MtlsHttpRequest.node';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
 import { startMtlsServer, type MtlsServer, type Seen } from '../fixtures/mtlsServer';
-import { discardDocScreenshots, keepLocal, launchBrowser, OUTPUT_DIR, publishDocScreenshots, screenshot, signIn, startEditor, watchConsole, type ConsoleWatch, type Editor } from './editor';
+import {
+	discardDocScreenshots, keepLocal, launchBrowser, OUTPUT_DIR, publishDocScreenshots, screenshot, signIn, startEditor, watchConsole,
+	type ConsoleWatch, type Editor,
+} from './editor';
 import { shownFields, shownParameters, testIdOf, type Values } from './parameters';
 
 const NODE_NAME = 'mTLS HTTP Request';
@@ -52,7 +55,7 @@ before(async () => {
 	page.setDefaultTimeout(ACTION_TIMEOUT_MS);
 	consoleWatch = watchConsole(page, editor.baseUrl);
 	await signIn(page, editor.baseUrl).catch(async (error) => {
-		await screenshot(page, 'failed-sign-in').catch(() => undefined);
+		await screenshot(page, 'failed-sign-in', { asIs: true }).catch(() => undefined);
 		throw error;
 	});
 }, { timeout: 8 * 60_000 });
@@ -68,7 +71,8 @@ after(async () => {
 
 function answerAccounts(_req: IncomingMessage, res: ServerResponse, seen: Seen): void {
 	res.setHeader('content-type', 'application/json');
-	res.end(JSON.stringify({ partner: PARTNER, clientSubject: seen.peerSubject, accounts: [{ iban: 'DE89 3704 0044 0532 0130 00', balance: 12345.67 }] }));
+	const accounts = [{ iban: 'DE89 3704 0044 0532 0130 00', balance: 12345.67 }];
+	res.end(JSON.stringify({ partner: PARTNER, clientSubject: seen.peerSubject, accounts }));
 }
 
 /**
@@ -86,7 +90,7 @@ function step(name: string, body: () => Promise<void>): void {
 		} catch (error) {
 			discardDocScreenshots();
 			if (!(error instanceof assert.AssertionError)) broken = name;
-			await screenshot(page, `failed-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
+			await screenshot(page, `failed-${name.replace(/\W+/g, '-')}`, { asIs: true }).catch(() => undefined);
 			throw error;
 		}
 	});
@@ -157,9 +161,10 @@ async function saveAndTest(entered: { testUrl: string; passphrase?: string }): P
 	await credentialModal().getByTestId('credential-save-button').click();
 	const { data } = (await (await tested).json()) as { data: { status: 'OK' | 'Error'; message?: string } };
 	if (data.status === 'OK') {
-		await credentialModal().getByTestId('credentials-config-container-test-success').or(ndv().getByTestId('node-credentials-select')).first().waitFor();
+		const success = credentialModal().getByTestId('credentials-config-container-test-success');
+		await success.or(ndv().getByTestId('node-credentials-select')).first().waitFor();
 		if (!(await credentialModal().isVisible())) await openCredential();
-		return { status: 'OK', shown: await credentialModal().getByTestId('credentials-config-container-test-success').innerText() };
+		return { status: 'OK', shown: await success.innerText() };
 	}
 	const failure = credentialModal().locator('.el-tag--danger').filter({ hasText: /connect with these settings/ });
 	await failure.waitFor();
@@ -181,7 +186,8 @@ async function executeStep(): Promise<Locator> {
 /** The output as a table, once it has `column` (so not an earlier run's): header names and every cell's text. */
 async function outputTable(output: Locator, column: string): Promise<{ headers: string[]; rows: string[][] }> {
 	await output.getByTestId('radio-button-table').click();
-	const table = output.locator('table').filter({ has: page.locator('thead th').filter({ hasText: new RegExp(`^\\s*${column}\\s*$`) }) }).first();
+	const header = page.locator('thead th').filter({ hasText: new RegExp(`^\\s*${column}\\s*$`) });
+	const table = output.locator('table').filter({ has: header }).first();
 	await table.waitFor();
 	const headers = (await table.locator('thead th').allInnerTexts()).map((text) => text.trim());
 	const rows: string[][] = [];
@@ -196,11 +202,13 @@ async function expectParameters(set: Values): Promise<string[]> {
 		await parameters().getByTestId(testIdOf(property)).first().waitFor({ timeout: 10_000 }).catch(() => {
 			throw new Error(`parameter "${property.displayName}" (${property.name}) is not on the panel for ${JSON.stringify(set)}`);
 		});
-		assert.ok(await parameters().getByText(property.displayName, { exact: true }).first().isVisible(), `label "${property.displayName}" is not shown`);
+		const label = parameters().getByText(property.displayName, { exact: true }).first();
+		assert.ok(await label.isVisible(), `label "${property.displayName}" is not shown`);
 	}
 	const shownNames = new Set(shown.map(({ name }) => name));
 	for (const property of PROPERTIES.filter(({ name }) => !shownNames.has(name))) {
-		assert.equal(await parameters().getByTestId(testIdOf(property)).count(), 0, `parameter "${property.name}" is shown for ${JSON.stringify(set)} but should be hidden`);
+		const count = await parameters().getByTestId(testIdOf(property)).count();
+		assert.equal(count, 0, `parameter "${property.name}" is shown for ${JSON.stringify(set)} but should be hidden`);
 	}
 	return [...shownNames];
 }
@@ -293,7 +301,8 @@ step('Certificate Info renders as a table without "undefined"', async () => {
 	// The client certificate, its CA from the bundle, and the partner's server certificate.
 	assert.ok(rows.length >= 3, `expected at least 3 certificates, got ${rows.length}`);
 	assert.ok(rows.some((cells) => cells.includes('server')), 'no row for the server certificate');
-	const undefinedCells = rows.flatMap((cells, row) => cells.flatMap((text, column) => (/\bundefined\b/.test(text) ? [`row ${row + 1} "${headers[column]}"`] : [])));
+	const undefinedCells = rows.flatMap((cells, row) =>
+		cells.flatMap((text, column) => (/\bundefined\b/.test(text) ? [`row ${row + 1} "${headers[column]}"`] : [])));
 	assert.deepEqual(undefinedCells, [], 'cells showing "undefined"');
 });
 
@@ -310,7 +319,8 @@ step('the node panel renders every parameter and option', async () => {
 		['specifyQuery', 'Using JSON', { specifyQuery: 'json' }],
 		['specifyHeaders', 'Using JSON', { specifyQuery: 'json', specifyHeaders: 'json' }],
 		['specifyBody', 'Using JSON', { specifyQuery: 'json', specifyHeaders: 'json', specifyBody: 'json' }],
-		['contentType', 'Form URL Encoded', { specifyQuery: 'json', specifyHeaders: 'json', specifyBody: 'json', contentType: 'form-urlencoded' }],
+		['contentType', 'Form URL Encoded',
+			{ specifyQuery: 'json', specifyHeaders: 'json', specifyBody: 'json', contentType: 'form-urlencoded' }],
 	];
 	for (const [name, label, set] of states) {
 		await choose(name, label);
@@ -356,7 +366,8 @@ async function addEveryOption(options: INodeProperties[]): Promise<void> {
 	await add.click();
 	await entries.first().waitFor();
 	const offered = (await entries.allInnerTexts()).map((text) => text.trim());
-	assert.deepEqual([...offered].sort(), options.map(({ displayName }) => displayName).sort(), '"Add option" lists other options than the node declares');
+	const declared = options.map(({ displayName }) => displayName);
+	assert.deepEqual([...offered].sort(), declared.sort(), '"Add option" lists other options than the node declares');
 	await page.keyboard.press('Escape');
 	for (const option of options) {
 		const entry = entries.filter({ hasText: new RegExp(`^${option.displayName.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`) });
@@ -376,7 +387,8 @@ step('dark theme: the panel, the dark icon and the partner\'s answer', async () 
 	assert.equal(await page.locator('body').getAttribute('data-theme'), 'dark');
 	await node.dblclick();
 	await ndv().waitFor();
-	const icons = await page.locator('img[src*="/icons/n8n-nodes-mtls/"]').evaluateAll((images) => images.map((image) => image.getAttribute('src') ?? ''));
+	const icons = await page.locator('img[src*="/icons/n8n-nodes-mtls/"]')
+		.evaluateAll((images) => images.map((image) => image.getAttribute('src') ?? ''));
 	assert.ok(icons.length > 0, 'no icon of the package on the page');
 	assert.deepEqual(icons.filter((src) => !src.endsWith('.dark.svg')), [], 'icons not in their dark variant');
 	await choose('operation', 'Request');
