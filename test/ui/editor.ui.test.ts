@@ -22,6 +22,7 @@ import {
 import { shownFields, shownParameters, testIdOf, type Values } from './parameters';
 
 const NODE_NAME = 'mTLS HTTP Request';
+const REQUEST_ACTION = 'Send a request over mutual TLS';
 const PARTNER = 'Example Bank (UI test partner)';
 const WRONG_PASSPHRASE = 'not-the-Passphrase-4711';
 /** n8n's editor is heavy and the CI machine has two cores: generous, but a broken step still ends. */
@@ -102,13 +103,28 @@ const credentialModal = () => page.getByTestId('editCredential-modal');
 /** The dialog box itself (title, Save, fields), for screenshots. */
 const credentialDialog = () => page.locator('.el-dialog').filter({ has: page.getByTestId('credential-edit-dialog') });
 
+const searchHit = () => page.getByTestId('node-creator').getByTestId('item-iterator-item').filter({ hasText: NODE_NAME });
+const requestAction = () => page.getByTestId('node-creator').getByText(REQUEST_ACTION, { exact: true });
+
+/**
+ * Opens the node's actions from its search hit. The list re-renders for a while after typing, and a
+ * click that lands then is lost (seen under load), so the click is repeated until the actions show.
+ */
+async function openActions(): Promise<void> {
+	for (let attempt = 0; attempt < 3; attempt++) {
+		if (await requestAction().isVisible()) return;
+		await searchHit().click({ timeout: 10_000 }).catch(() => undefined);
+		if (await requestAction().waitFor({ timeout: 10_000 }).then(() => true, () => false)) return;
+	}
+	throw new Error(`clicking "${NODE_NAME}" in the search results does not open its actions`);
+}
+
 async function addNodeFromSearch(query: string): Promise<void> {
 	await page.getByTestId('node-creator-plus-button').click();
 	await page.getByTestId('node-creator-search-bar').fill(query);
-	const item = page.getByTestId('node-creator').getByTestId('item-iterator-item').filter({ hasText: NODE_NAME });
-	await item.waitFor();
-	await item.click();
-	await page.getByTestId('node-creator').getByText('Send a request over mutual TLS', { exact: true }).click();
+	await searchHit().waitFor();
+	await openActions();
+	await requestAction().click();
 	await ndv().waitFor();
 }
 
@@ -217,20 +233,16 @@ step('search finds the node by name and by what it does', async () => {
 	await page.goto(`${editorUrl()}/workflow/new`);
 	await page.getByTestId('node-creator-plus-button').click();
 	const search = page.getByTestId('node-creator-search-bar');
-	const hit = page.getByTestId('node-creator').getByTestId('item-iterator-item').filter({ hasText: NODE_NAME });
 	// "client certificate" is one of the codex aliases, not in the node's name.
 	for (const query of ['client certificate', 'mTLS']) {
 		await search.fill(query);
-		await hit.waitFor();
+		await searchHit().waitFor();
 	}
-	assert.match(await hit.innerText(), /over mutual TLS with a client certificate/);
+	assert.match(await searchHit().innerText(), /over mutual TLS with a client certificate/);
 	await screenshot(page.getByTestId('node-creator'), 'node-search');
-	await hit.click();
-	const actions = page.getByTestId('node-creator');
-	for (const action of ['Send a request over mutual TLS', 'Report the certificates and their expiry']) {
-		await actions.getByText(action, { exact: true }).waitFor();
-	}
-	await actions.getByText('Send a request over mutual TLS', { exact: true }).click();
+	await openActions();
+	await page.getByTestId('node-creator').getByText('Report the certificates and their expiry', { exact: true }).waitFor();
+	await requestAction().click();
 	await ndv().waitFor();
 	assert.match(await ndv().getByTestId('node-title-container').innerText(), new RegExp(NODE_NAME));
 	workflowPath = new URL(page.url()).pathname.split('/').slice(0, 3).join('/');
