@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { MtlsHttpRequest } from '../../nodes/MtlsHttpRequest/MtlsHttpRequest.node';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
@@ -215,14 +215,19 @@ async function outputTable(output: Locator, column: string): Promise<{ headers: 
 async function expectParameters(set: Values): Promise<string[]> {
 	const shown = shownParameters(PROPERTIES, set);
 	for (const property of shown) {
-		await parameters().getByTestId(testIdOf(property)).first().waitFor({ timeout: 10_000 }).catch(() => {
+		// A notice is its text; every other parameter has an input and a label.
+		const target = property.type === 'notice' ? parameters().getByText(property.displayName) : parameters().getByTestId(testIdOf(property));
+		await target.first().waitFor({ timeout: 10_000 }).catch(() => {
 			throw new Error(`parameter "${property.displayName}" (${property.name}) is not on the panel for ${JSON.stringify(set)}`);
 		});
+		if (property.type === 'notice') continue;
 		const label = parameters().getByText(property.displayName, { exact: true }).first();
 		assert.ok(await label.isVisible(), `label "${property.displayName}" is not shown`);
 	}
 	const shownNames = new Set(shown.map(({ name }) => name));
-	for (const property of PROPERTIES.filter(({ name }) => !shownNames.has(name))) {
+	// Collections share one test id ("Add option") and notices have none: only inputs can be checked for absence.
+	const hidden = PROPERTIES.filter(({ name, type }) => !shownNames.has(name) && type !== 'notice' && type !== 'collection');
+	for (const property of hidden) {
 		const count = await parameters().getByTestId(testIdOf(property)).count();
 		assert.equal(count, 0, `parameter "${property.name}" is shown for ${JSON.stringify(set)} but should be hidden`);
 	}
@@ -364,12 +369,41 @@ step('the node panel renders every parameter and option', async () => {
 	}
 	await screenshot(ndv(), 'node-options');
 
-	await choose('operation', 'Certificate Info');
-	for (const shown of await expectParameters({ operation: 'certificateInfo' })) seen.add(shown);
+	for (const shown of await expectOtherOperations()) seen.add(shown);
 	const unchecked = PROPERTIES.map(({ name }) => name).filter((name) => !seen.has(name));
 	assert.deepEqual([...new Set(unchecked)], [], 'parameters no state of this test shows: add a state for them');
 	assert.ok(!/\bundefined\b/.test(await parameters().innerText()), 'the panel shows "undefined"');
 });
+
+/**
+ * Every operation besides Request, and in each, every choice of an options parameter that decides
+ * whether another parameter shows (e.g. a source that shows its fields). Returns the names checked.
+ */
+async function expectOtherOperations(): Promise<string[]> {
+	const seen: string[] = [];
+	const operations = ((PROPERTIES.find(({ name }) => name === 'operation')?.options ?? []) as INodePropertyOptions[])
+		.filter(({ value }) => value !== 'request');
+	for (const operation of operations) {
+		const set: Values = { operation: operation.value };
+		await choose('operation', operation.name);
+		seen.push(...(await expectParameters(set)));
+		const gatesHere = shownParameters(PROPERTIES, set).filter(({ name, type }) => type === 'options' && name !== 'operation' && gates(name));
+		for (const gate of gatesHere) {
+			for (const choice of (gate.options ?? []) as INodePropertyOptions[]) {
+				if (choice.value === gate.default) continue;
+				await choose(gate.name, choice.name);
+				seen.push(...(await expectParameters({ ...set, [gate.name]: choice.value })));
+			}
+			await choose(gate.name, ((gate.options ?? []) as INodePropertyOptions[]).find(({ value }) => value === gate.default)?.name ?? '');
+		}
+	}
+	return seen;
+}
+
+/** Whether some parameter's show/hide rule reads `name`. */
+function gates(name: string): boolean {
+	return PROPERTIES.some(({ displayOptions }) => [displayOptions?.show, displayOptions?.hide].some((rule) => rule && name in rule));
+}
 
 /** Adds each entry of "Add option"; the list must offer exactly the options the node declares. */
 async function addEveryOption(options: INodeProperties[]): Promise<void> {
