@@ -51,6 +51,23 @@ describe('pagination', () => {
 		assert.deepEqual(seen.map((request) => request.url.href), ['https://api.partner.example/items?limit=2', 'https://api.partner.example/items?cursor=b', 'https://api.partner.example/items?cursor=c']);
 	});
 
+	test('a page whose status completes pagination is output; an error page that fails is not', async () => {
+		const statuses = [200, 404];
+		const bodies: unknown[] = [[{ id: 1 }], { message: 'no more pages' }];
+		let index = 0;
+		const fetch = async (): Promise<Page> => {
+			const body = bodies[index];
+			const statusCode = statuses[index++];
+			return { response: { body, headers: {}, statusCode }, items: (Array.isArray(body) ? body : [body]).map((json) => ({ json: json as never })), digest: String(index) };
+		};
+		const failOn404 = (page: Page) => (page.response.statusCode >= 400 ? new Error('404') : undefined);
+		const parameters = [{ type: 'qs' as const, name: 'page', value: '={{ $pageCount + 1 }}' }];
+		const items = await paginate(first, config({ parameters, completeWhen: 'receiveSpecificStatusCodes', statusCodes: [404] }), fetch, evaluate, failOn404);
+		assert.deepEqual(items.map((item) => item.json), [{ id: 1 }, { message: 'no more pages' }]);
+		index = 0;
+		await assert.rejects(paginate(first, config({ parameters, completeWhen: 'receiveSpecificStatusCodes', statusCodes: [410] }), fetch, evaluate, failOn404), /404/);
+	});
+
 	test('Max Pages stops early', async () => {
 		const { fetch, seen } = pages([[1], [2], [3], [4]]);
 		await paginate(first, config({ parameters: [{ type: 'qs', name: 'page', value: '={{ $pageCount + 1 }}' }], maxRequests: 2 }), fetch, evaluate, noFailure);

@@ -118,11 +118,11 @@ describe('parity with the HTTP Request node: text encodings and empty bodies (is
 		assert.equal(toItems(response(gbk, 'text/plain'), settings(), 0, () => { throw new Error('no'); })[0].json.data, 'ÄãºÃ');
 	});
 
-	test('an empty body is {} under autodetect (text or JSON), "" when Text is chosen', () => {
+	test('an empty body is {} whatever the response format, as in n8n', () => {
 		assert.deepEqual(toItems(response('', 'text/plain'), settings(), 0)[0].json, {});
 		assert.deepEqual(toItems(response(''), settings(), 0)[0].json, {});
 		assert.deepEqual(toItems(response('', 'application/json'), settings(), 0)[0].json, {});
-		assert.deepEqual(toItems(response('', 'text/plain'), settings({ responseFormat: 'text' }), 0)[0].json, { data: '' });
+		assert.deepEqual(toItems(response('', 'text/plain'), settings({ responseFormat: 'text' }), 0)[0].json, {});
 		assert.deepEqual(toItems(response(''), settings({ fullResponse: true }), 0)[0].json, { headers: {}, statusCode: 200, statusMessage: 'OK' });
 	});
 

@@ -150,9 +150,13 @@ async function fetchPage(ctx: IExecuteFunctions, openRequest: Open, settings: Ex
 	if (!isSuccess(response.statusCode) && !settings.response.neverError) {
 		const body = await readBody(response, ERROR_BODY_BYTES).catch(() => Buffer.alloc(0));
 		const shaped = { ...response, body };
-		// Expressions read an error page's body as they read any page's, as n8n's pagination does.
-		const pageBody = settings.pagination ? expressionBody(chooseFormat(settings.response.responseFormat, response), shaped) : undefined;
-		return { response: { ...head, body: pageBody }, items: [], digest: digestOf(response.headers, body), error: new HttpStatusError(shaped) };
+		const error = new HttpStatusError(shaped);
+		if (!settings.pagination) return { response: { ...head, body: undefined }, items: [], digest: '', error };
+		// Expressions read an error page's body as they read any page's, and a page that completes
+		// pagination by its status is output like any other, as n8n's pagination does.
+		const format = chooseFormat(settings.response.responseFormat, response);
+		const items = format === 'file' ? [] : toItems(shaped, { ...settings.response, neverError: true }, itemIndex, detectorOf(ctx));
+		return { response: { ...head, body: expressionBody(format, shaped) }, items, digest: digestOf(response.headers, body), error };
 	}
 	const format = chooseFormat(settings.response.responseFormat, response);
 	if (format === 'file') {

@@ -184,7 +184,9 @@ export async function paginate(first: HttpRequest, config: PaginationConfig, fet
 		const request = nextRequest(first, config, evaluate, keys);
 		keys.$request = describe(request);
 		const page = await fetchPage(request);
-		items.push(...page.items);
+		const failure = failOnStatus(page);
+		// An error page is output only when its status is what completes pagination, as in n8n.
+		if (!failure || config.completeWhen === 'receiveSpecificStatusCodes') items.push(...page.items);
 		identical = page.digest === previousDigest ? identical + 1 : 0;
 		previousDigest = page.digest;
 		if (identical >= IDENTICAL_PAGES_LIMIT) {
@@ -196,7 +198,6 @@ export async function paginate(first: HttpRequest, config: PaginationConfig, fet
 		keys.$pageCount++;
 		const maxRequests = resolveNumber(config.maxRequests, MAX_PAGES, evaluate, keys);
 		if (maxRequests && keys.$pageCount >= maxRequests) break;
-		const failure = failOnStatus(page);
 		// As in n8n's HTTP Request node: with "Complete When: Other" an error page fails the item even
 		// when the expression says done (without Never Error). Checked first, so an expression that
 		// expects a success body reports the HTTP error rather than its own.

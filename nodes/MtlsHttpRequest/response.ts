@@ -15,8 +15,8 @@ export function toItems(response: HttpResponse, settings: ResponseSettings, item
 	const format = chooseFormat(settings.responseFormat, response) === 'json' ? 'json' : 'text';
 	const text = decodeText(response, detect);
 	if (format === 'text') {
-		// As n8n: an empty body is no value under autodetect ({}), an empty string when Text is chosen.
-		const value = text === '' && settings.responseFormat === 'autodetect' ? {} : { [settings.outputPropertyName]: text };
+		// As n8n (checked by the parity suite): an empty body is no value, {}, whatever the format.
+		const value = text === '' ? {} : { [settings.outputPropertyName]: text };
 		const json: IDataObject = settings.fullResponse
 			? { ...value, headers: response.headers, statusCode: response.statusCode, statusMessage: response.statusMessage }
 			: value;

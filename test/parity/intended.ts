@@ -220,24 +220,4 @@ export const INTENDED: Intended[] = [
 		paths: /^error$/,
 		readme: ['followRedirects'],
 	},
-	{
-		id: 'empty-body',
-		kind: 'defect',
-		summary: 'Response Format Text on an empty body gives `{ data: "" }` (HTTP Request: `{}`)',
-		reason: 'Found by this suite after issue 12 item 8 was fixed for Autodetect: with Response Format "Text" an empty body still gives '
-			+ '`{ data: "" }` where n8n outputs `{}`. Either match it or decide that an empty text is "" and move this entry to intended.',
-		cases: /^r-format-text-empty$/,
-		paths: /^items\[\d+\]\.json(\.data)?$/,
-		readme: ['fullResponse'],
-	},
-	{
-		id: 'completing-status-page',
-		kind: 'defect',
-		summary: 'pagination "complete on status": the completing page\'s body is not output (HTTP Request outputs it as items)',
-		reason: 'Found by this suite: with Pagination Complete When "Receive Specific Status Code(s)", n8n returns the body of the page that had the '
-			+ 'completing status (e.g. a 404 `{ message }`) as an item of the output.',
-		cases: /^p-param-status$/,
-		paths: /^items\[6\]/,
-		readme: ['paginationMode'],
-	},
 ];
