@@ -5,8 +5,9 @@ import { ChainProbeOptions, fetchServerChain } from '../../lib/http/peer';
 import { sharedMaterials } from '../../lib/tls/cache';
 import { describeCertificate } from '../../lib/tls/inspect';
 import type { TlsMaterial } from '../../lib/tls/material';
-import { loadCandidates, RotatingInput, selectMaterial } from '../../lib/tls/rotation';
+import { loadCandidates, selectMaterial } from '../../lib/tls/rotation';
 import { CA_FIELD_ROLE, certificatesOf, CREDENTIAL_TYPE, DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
+import { CredentialData, fileAccessOf, materialInputOf } from './credentialSource';
 import { toErrorJson, toNodeError } from './errors';
 import { transportPolicyOf } from './context';
 import { itemParameters, readSettings } from './parameters';
@@ -35,7 +36,7 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 	const threshold = ctx.getNodeParameter('expiryWarningDays', itemIndex, DEFAULT_EXPIRY_WARNING_DAYS) as number;
 	const serverUrl = String(ctx.getNodeParameter('serverUrl', itemIndex, '') ?? '').trim();
 	const probe = serverUrl ? probeOptionsOf(ctx, itemIndex) : undefined;
-	const input = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as RotatingInput;
+	const input = await materialInputOf((await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as CredentialData, fileAccessOf(ctx));
 	const { current, next } = loadCandidates(input, sharedMaterials, now, probe?.versions);
 	let active: TlsMaterial | undefined;
 	try {

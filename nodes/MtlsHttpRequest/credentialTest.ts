@@ -4,12 +4,13 @@ import { RequestSpecError } from '../../lib/errors';
 import { createAgent } from '../../lib/http/agent';
 import { probe } from '../../lib/http/probe';
 import { sharedMaterials } from '../../lib/tls/cache';
-import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation';
+import { selectMaterial, Selection } from '../../lib/tls/rotation';
 import type { TransportPolicy } from '../../lib/http/policy';
 import { credentialTestPolicy } from './context';
+import { CredentialData as StoredCredential, materialInputOf } from './credentialSource';
 import { failedMessage, passedMessage, rejectedMessage } from './testMessages';
 
-interface CredentialData extends RotatingInput {
+interface CredentialData extends StoredCredential {
 	testUrl?: string;
 }
 
@@ -22,7 +23,7 @@ export async function mtlsCertificateTest(this: ICredentialTestFunctions, creden
 	const data = (credential.data ?? {}) as unknown as CredentialData;
 	let selection: Selection;
 	try {
-		selection = selectMaterial(data, sharedMaterials);
+		selection = selectMaterial(await materialInputOf(data), sharedMaterials);
 	} catch (error) {
 		return { status: 'Error', message: failedMessage(error) };
 	}
