@@ -74,6 +74,8 @@ describe('certificates from files', () => {
 		const rules = envFileAccess({ N8N_RESTRICT_FILE_ACCESS_TO: `${join(root, 'certs')}; ${join(root, 'more')}`, N8N_USER_FOLDER: home });
 		const cases: Array<[string, boolean]> = [
 			[join(root, 'certs', 'tls.key'), true],
+			[join(root, 'certs', '..data', 'tls.key'), true],
+			[join(root, 'certs', '..2026_11_30_22_00_00.123', 'tls.key'), true],
 			[join(root, 'more', 'deep', 'client.pem'), true],
 			[join(root, 'certsX', 'tls.key'), false],
 			[join(root, 'other', 'tls.key'), false],

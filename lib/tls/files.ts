@@ -1,6 +1,6 @@
 import { open, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { env } from 'node:process';
 
 import { MaterialError } from '../errors';
@@ -254,7 +254,8 @@ export function envFileAccess(variables: NodeJS.ProcessEnv = env): FileAccessChe
 
 function isWithin(dir: string, path: string): boolean {
 	const rel = relative(dir, path);
-	return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+	// `..data` and `..2026_01_01…` are Kubernetes' names inside the folder, not a way out of it.
+	return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 function matches(pattern: string, path: string): boolean {
