@@ -129,6 +129,14 @@ describe('certificates from files', () => {
 			assert.doesNotMatch(error.message, /secret-looking|BEGIN/);
 			return true;
 		});
+		// Through the node, the loader's words name the file fields of the credential.
+		await assert.rejects(loadCredential(executionContext({ source: 'files', bundlePath: join(allowed, 'garbage.pem') })), (error: { code: string; field: string; message: string }) => {
+			assert.equal(error.code, 'BUNDLE_NO_KEY');
+			assert.equal(error.field, 'bundlePath');
+			assert.match(error.message, /"Bundle File"/);
+			assert.doesNotMatch(error.message, /Certificate Bundle|secret-looking/);
+			return true;
+		});
 		// n8n's own check wins when the execution context offers it.
 		const blockedByN8n = executionContext({ source: 'files', bundlePath: join(outside, 'tls.key') }, () => true);
 		await assert.rejects(loadCredential(blockedByN8n), { code: 'FILE_NOT_ALLOWED', field: 'bundlePath' });

@@ -5,7 +5,7 @@ import { ssrfFilterFromEnv } from '../../lib/http/ssrf';
 import { describeCredential } from '../MtlsHttpRequest/certificateInfo';
 import { egressFilterOf } from '../MtlsHttpRequest/context';
 import { CREDENTIAL_TYPE, DEFAULT_EXPIRY_WARNING_DAYS } from '../MtlsHttpRequest/credential';
-import { CredentialData, materialInputOf } from '../MtlsHttpRequest/credentialSource';
+import { CredentialData, materialInputOf, relabelForFiles } from '../MtlsHttpRequest/credentialSource';
 import { mtlsCertificateTest } from '../MtlsHttpRequest/credentialTest';
 import { toNodeError } from '../MtlsHttpRequest/errors';
 import { detectEvents, toItem, TriggerState } from './events';
@@ -64,8 +64,9 @@ export class MtlsCertificateTrigger implements INodeType {
 		const manual = this.getMode() === 'manual';
 		let rows: IDataObject[];
 		let serverReached = Boolean(serverUrl);
+		const data = (await this.getCredentials(CREDENTIAL_TYPE)) as unknown as CredentialData;
 		try {
-			const input = await materialInputOf((await this.getCredentials(CREDENTIAL_TYPE)) as unknown as CredentialData);
+			const input = await materialInputOf(data);
 			const probe = { egress: egressFilterOf(this) ?? ssrfFilterFromEnv(), proxy: resolveProxy(undefined) };
 			try {
 				rows = await describeCredential(input, { threshold, serverUrl, probe });
@@ -77,7 +78,7 @@ export class MtlsCertificateTrigger implements INodeType {
 				this.logger.warn(`mTLS Certificate Expiry Trigger: the server ${serverUrl} could not be checked: ${(error as Error).message}`);
 			}
 		} catch (error) {
-			throw toNodeError(this.getNode(), error);
+			throw toNodeError(this.getNode(), relabelForFiles(data, error));
 		}
 		const staticData = this.getWorkflowStaticData('node');
 		const { items, state } = detectEvents(rows, staticData[STATE_KEY] as TriggerState | undefined, serverReached);

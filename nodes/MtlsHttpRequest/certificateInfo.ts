@@ -7,7 +7,7 @@ import { describeCertificate } from '../../lib/tls/inspect';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { loadCandidates, RotatingInput, selectMaterial } from '../../lib/tls/rotation';
 import { CA_FIELD_ROLE, certificatesOf, CREDENTIAL_TYPE, DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
-import { CredentialData, fileAccessOf, materialInputOf } from './credentialSource';
+import { CredentialData, fileAccessOf, materialInputOf, relabelForFiles } from './credentialSource';
 import { toErrorJson, toNodeError } from './errors';
 import { transportPolicyOf } from './context';
 import { itemParameters, readSettings } from './parameters';
@@ -35,8 +35,13 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 	const threshold = ctx.getNodeParameter('expiryWarningDays', itemIndex, DEFAULT_EXPIRY_WARNING_DAYS) as number;
 	const serverUrl = String(ctx.getNodeParameter('serverUrl', itemIndex, '') ?? '').trim();
 	const probe = serverUrl ? probeOptionsOf(ctx, itemIndex) : undefined;
-	const input = await materialInputOf((await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as CredentialData, fileAccessOf(ctx));
-	return describeCredential(input, { threshold, serverUrl, probe });
+	const data = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as CredentialData;
+	const input = await materialInputOf(data, fileAccessOf(ctx));
+	try {
+		return await describeCredential(input, { threshold, serverUrl, probe });
+	} catch (error) {
+		throw relabelForFiles(data, error);
+	}
 }
 
 export interface DescribeOptions {

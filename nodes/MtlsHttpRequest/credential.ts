@@ -4,7 +4,7 @@ import { sharedMaterials } from '../../lib/tls/cache';
 import { CLIENT_ROLE, commonName, expiryNotices } from '../../lib/tls/inspect';
 import type { TlsMaterial, TlsVersions } from '../../lib/tls/material';
 import { selectMaterial, Selection } from '../../lib/tls/rotation';
-import { CredentialData, fileAccessOf, materialInputOf } from './credentialSource';
+import { CredentialData, fileAccessOf, materialInputOf, relabelForFiles } from './credentialSource';
 
 export const CREDENTIAL_TYPE = 'mtlsCertificateApi';
 export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
@@ -19,7 +19,12 @@ export const CA_FIELD_ROLE = 'CA certificate for the server';
  */
 export async function loadCredential(ctx: IExecuteFunctions, versions?: TlsVersions, now = new Date()): Promise<Selection> {
 	const data = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as CredentialData;
-	return selectMaterial(await materialInputOf(data, fileAccessOf(ctx)), sharedMaterials, now, versions);
+	const input = await materialInputOf(data, fileAccessOf(ctx));
+	try {
+		return selectMaterial(input, sharedMaterials, now, versions);
+	} catch (error) {
+		throw relabelForFiles(data, error);
+	}
 }
 
 /** Every certificate of the material with the role it plays, leaf first. */

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { envFileAccess, FileAccessCheck, FilePaths, sharedFiles } from '../../lib/tls/files';
+import { MaterialError } from '../../lib/errors';
+import { envFileAccess, FileAccessCheck, FilePaths, PATH_LABELS, sharedFiles } from '../../lib/tls/files';
 import type { RotatingInput } from '../../lib/tls/rotation';
 
 /** The credential as n8n stores it: pasted material, or paths of files on the n8n server. */
@@ -28,4 +29,19 @@ export function fileAccessOf(ctx: Pick<IExecuteFunctions, 'helpers'>): FileAcces
 	const blocked = helpers?.isFilePathBlocked;
 	if (typeof blocked !== 'function') return envFileAccess();
 	return (realPath) => !blocked.call(helpers, realPath as Parameters<typeof blocked>[0]);
+}
+
+/**
+ * A check of the material read from files, told about the path fields instead of the pasted ones the
+ * loader names ("Certificate Bundle" does not exist in a Files credential).
+ */
+export function relabelForFiles(data: CredentialData, error: unknown): unknown {
+	if (data.source !== 'files' || !(error instanceof MaterialError) || error.field !== 'certificateBundle') return error;
+	const files = data.bundlePath?.trim() ? `file of "${PATH_LABELS.bundlePath}"` : `PEM text of "${PATH_LABELS.keyPath}" and "${PATH_LABELS.certificatePath}"`;
+	const rename = (text: string) => text.replace(/\b([Tt]he )?"Certificate Bundle"( field)?/g, (_match, article?: string) => `${article ?? 'the '}${files}`);
+	return new MaterialError(error.code, rename(error.message), {
+		field: data.bundlePath?.trim() ? 'bundlePath' : 'keyPath',
+		description: error.description && rename(error.description),
+		cause: error,
+	});
 }

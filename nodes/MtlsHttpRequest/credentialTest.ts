@@ -7,7 +7,7 @@ import { sharedMaterials } from '../../lib/tls/cache';
 import { selectMaterial, Selection } from '../../lib/tls/rotation';
 import type { TransportPolicy } from '../../lib/http/policy';
 import { credentialTestPolicy } from './context';
-import { CredentialData as StoredCredential, materialInputOf } from './credentialSource';
+import { CredentialData as StoredCredential, materialInputOf, relabelForFiles } from './credentialSource';
 import { failedMessage, passedMessage, rejectedMessage } from './testMessages';
 
 interface CredentialData extends StoredCredential {
@@ -25,7 +25,7 @@ export async function mtlsCertificateTest(this: ICredentialTestFunctions, creden
 	try {
 		selection = selectMaterial(await materialInputOf(data), sharedMaterials);
 	} catch (error) {
-		return { status: 'Error', message: failedMessage(error) };
+		return { status: 'Error', message: failedMessage(relabelForFiles(data, error)) };
 	}
 	const material = selection.material;
 	if (!data.testUrl?.trim()) return { status: 'OK', message: passedMessage(selection) };
