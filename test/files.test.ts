@@ -17,7 +17,7 @@ import { loadCredential } from '../nodes/MtlsHttpRequest/credential';
 import { materialInputOf } from '../nodes/MtlsHttpRequest/credentialSource';
 import { MaterialCache } from '../lib/tls/cache';
 import { selectMaterial } from '../lib/tls/rotation';
-import { createStandardPki, encryptKey, Issued, StandardPki } from './fixtures/pki';
+import { createStandardPki, encryptKey, Issued, openssl, StandardPki } from './fixtures/pki';
 import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
 
 function executionContext(credential: Record<string, string>, isFilePathBlocked?: (path: string) => boolean): IExecuteFunctions {
@@ -145,6 +145,13 @@ describe('certificates from files', () => {
 	test('a credential saved before the Source field existed still uses its pasted bundle', async () => {
 		const selection = await loadCredential(executionContext({ certificateBundle: pki.bundleEc, passphrase: pki.passphrase }));
 		assert.equal(selection.material.leaf.subject.includes('client-ec.example'), true);
+	});
+
+	test('a .p12 file is read as the pasted field reads its base64', async () => {
+		const file = join(root, 'client.p12');
+		openssl(['pkcs12', '-export', '-passout', 'env:P', '-out', file], pki.clientEc.keyPem + pki.clientEc.certPem, { P: pki.passphrase });
+		const selection = await loadCredential(executionContext({ source: 'files', bundlePath: file, passphrase: pki.passphrase }));
+		assert.match(selection.material.leaf.subject, /client-ec\.example/);
 	});
 
 	test('Kubernetes-style rotation under a running loop of executions: the server sees the new identity, no item fails', async () => {
