@@ -59,6 +59,15 @@ export const MATERIAL_CODES = {
 	KEY_TOO_SMALL: 'KEY_TOO_SMALL',
 	/** OpenSSL's security level refuses a certificate signature digest (MD5, SHA-1 on Node 24). */
 	CERTIFICATE_DIGEST_TOO_WEAK: 'CERTIFICATE_DIGEST_TOO_WEAK',
+	/** Source "Files on the n8n server" (lib/tls/files.ts): the path and what was expected, never the content. */
+	FILE_NOT_FOUND: 'FILE_NOT_FOUND',
+	FILE_NOT_ALLOWED: 'FILE_NOT_ALLOWED',
+	FILE_NOT_READABLE: 'FILE_NOT_READABLE',
+	FILE_NOT_REGULAR: 'FILE_NOT_REGULAR',
+	FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+	FILE_PATH_MISSING: 'FILE_PATH_MISSING',
+	FILE_PATHS_AMBIGUOUS: 'FILE_PATHS_AMBIGUOUS',
+	FILE_PATH_NOT_ABSOLUTE: 'FILE_PATH_NOT_ABSOLUTE',
 	/** Create Key and CSR needs the Next Passphrase to encrypt the new key. */
 	NEXT_PASSPHRASE_REQUIRED: 'NEXT_PASSPHRASE_REQUIRED',
 } as const;

@@ -8,6 +8,7 @@ import { describeCertificate } from '../../lib/tls/inspect';
 import type { TlsMaterial } from '../../lib/tls/material';
 import { loadCandidates, RotatingInput, selectMaterial } from '../../lib/tls/rotation';
 import { CA_FIELD_ROLE, certificatesOf, CREDENTIAL_TYPE, DEFAULT_EXPIRY_WARNING_DAYS } from './credential';
+import { CredentialData, fileAccessOf, materialInputOf, relabelForFiles } from './credentialSource';
 import { toErrorJson, toNodeError } from './errors';
 import { transportPolicyOf } from './context';
 import { itemParameters, readSettings } from './parameters';
@@ -33,13 +34,38 @@ export async function executeCertificateInfo(ctx: IExecuteFunctions): Promise<IN
 }
 
 async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
-	const now = new Date();
 	const threshold = ctx.getNodeParameter('expiryWarningDays', itemIndex, DEFAULT_EXPIRY_WARNING_DAYS) as number;
 	const serverUrl = String(ctx.getNodeParameter('serverUrl', itemIndex, '') ?? '').trim();
 	const probe = serverUrl ? probeOptionsOf(ctx, itemIndex) : undefined;
 	// An agent may ask for the expiry dates, but not choose which server is probed.
 	if (serverUrl && isToolUse(ctx.getNode())) checkToolOrigin(parseServerUrl(serverUrl), fixedOriginOf(ctx.getNode().parameters.serverUrl));
-	const input = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as RotatingInput;
+	const data = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as CredentialData;
+	const input = await materialInputOf(data, fileAccessOf(ctx));
+	try {
+		return await describeCredential(input, { threshold, serverUrl, probe });
+	} catch (error) {
+		throw relabelForFiles(data, error);
+	}
+}
+
+export interface DescribeOptions {
+	/** Days before expiry from which `expiresSoon` is true. */
+	threshold: number;
+	/** The partner's https:// URL whose server chain is read too; empty for none. */
+	serverUrl?: string;
+	probe?: ChainProbeOptions;
+	now?: Date;
+}
+
+/**
+ * One row per certificate of the credential (and of the partner's server with a URL): what
+ * Certificate Info outputs and the expiry trigger reports.
+ *
+ * @throws MaterialError for a credential that cannot be read; RequestSpecError for a bad Server URL
+ */
+export async function describeCredential(input: RotatingInput, options: DescribeOptions): Promise<IDataObject[]> {
+	const { threshold, serverUrl, probe } = options;
+	const now = options.now ?? new Date();
 	const { current, next } = loadCandidates(input, sharedMaterials, now, probe?.versions);
 	let active: TlsMaterial | undefined;
 	try {
@@ -64,7 +90,7 @@ async function describeItem(ctx: IExecuteFunctions, itemIndex: number): Promise<
 		...(next ? bundleRows(next, 'nextCertificateBundle') : []),
 		...caRows,
 	];
-	if (probe) rows.push(...(await describeServer(active ?? current, serverUrl, threshold, now, probe)));
+	if (serverUrl) rows.push(...(await describeServer(active ?? current, serverUrl, threshold, now, probe ?? {})));
 	return rows;
 }
 

@@ -18,7 +18,7 @@ export function addHints(ctx: IExecuteFunctions, messages: string[]): void {
  * The instance's outbound rules (n8n 2.x), so an admin's SSRF protection covers this node's own
  * HTTP client too. n8n versions without it get no filter, as with any node there.
  */
-export function egressFilterOf(ctx: IExecuteFunctions): EgressFilter | undefined {
+export function egressFilterOf(ctx: { helpers: object }): EgressFilter | undefined {
 	const helpers = ctx.helpers as Partial<Pick<IExecuteFunctions['helpers'], 'getSecureEgressFilter'>>;
 	return typeof helpers.getSecureEgressFilter === 'function' ? (helpers.getSecureEgressFilter() as EgressFilter) : undefined;
 }

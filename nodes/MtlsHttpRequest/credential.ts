@@ -3,7 +3,8 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { sharedMaterials } from '../../lib/tls/cache';
 import { CLIENT_ROLE, commonName, expiryNotices } from '../../lib/tls/inspect';
 import type { TlsMaterial, TlsVersions } from '../../lib/tls/material';
-import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation';
+import { selectMaterial, Selection } from '../../lib/tls/rotation';
+import { CredentialData, fileAccessOf, materialInputOf, relabelForFiles } from './credentialSource';
 
 export const CREDENTIAL_TYPE = 'mtlsCertificateApi';
 export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
@@ -17,8 +18,13 @@ export const CA_FIELD_ROLE = 'CA certificate for the server';
  * @throws MaterialError naming the credential field to fix
  */
 export async function loadCredential(ctx: IExecuteFunctions, versions?: TlsVersions, now = new Date()): Promise<Selection> {
-	const data = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as RotatingInput;
-	return selectMaterial(data, sharedMaterials, now, versions);
+	const data = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as CredentialData;
+	const input = await materialInputOf(data, fileAccessOf(ctx));
+	try {
+		return selectMaterial(input, sharedMaterials, now, versions);
+	} catch (error) {
+		throw relabelForFiles(data, error);
+	}
 }
 
 /** Every certificate of the material with the role it plays, leaf first. */

@@ -7,10 +7,11 @@ import { sharedMaterials } from '../../lib/tls/cache';
 import { RotatingInput, selectMaterial, Selection } from '../../lib/tls/rotation';
 import type { TransportPolicy } from '../../lib/http/policy';
 import { credentialTestPolicy } from './context';
+import { CredentialData as StoredCredential, materialInputOf, relabelForFiles } from './credentialSource';
 import { describeTokenTest } from './oauth';
 import { failedMessage, passedMessage, rejectedMessage } from './testMessages';
 
-interface CredentialData extends RotatingInput {
+interface CredentialData extends StoredCredential {
 	testUrl?: string;
 }
 
@@ -22,10 +23,12 @@ interface CredentialData extends RotatingInput {
 export async function mtlsCertificateTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 	const data = (credential.data ?? {}) as unknown as CredentialData;
 	let selection: Selection;
+	let input: RotatingInput;
 	try {
-		selection = selectMaterial(data, sharedMaterials);
+		input = await materialInputOf(data);
+		selection = selectMaterial(input, sharedMaterials);
 	} catch (error) {
-		return { status: 'Error', message: failedMessage(error) };
+		return { status: 'Error', message: failedMessage(relabelForFiles(data, error)) };
 	}
 	const material = selection.material;
 	let policy: TransportPolicy;
@@ -38,7 +41,7 @@ export async function mtlsCertificateTest(this: ICredentialTestFunctions, creden
 	// With Authentication set, the test also obtains a token and describes it (never shows it).
 	let tokenSummary: string | undefined;
 	try {
-		tokenSummary = await describeTokenTest(data, selection, policy);
+		tokenSummary = await describeTokenTest({ ...data, ...input }, selection, policy);
 	} catch (error) {
 		return { status: 'Error', message: failedMessage(error, selection) };
 	}

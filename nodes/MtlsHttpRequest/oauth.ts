@@ -10,6 +10,7 @@ import { OAuthInput, OAuthSettings, readOAuthSettings, usesOAuth } from '../../l
 import { loadSigningKey } from '../../lib/oauth/signingKey';
 import type { RotatingInput, Selection } from '../../lib/tls/rotation';
 import { CREDENTIAL_TYPE } from './credential';
+import { CredentialData, fileAccessOf, materialInputOf } from './credentialSource';
 
 /** What the execution needs to get tokens: the validated settings and the active certificate's fields. */
 export interface OAuthPlan {
@@ -28,8 +29,10 @@ export type Open = (request: HttpRequest) => Promise<StreamedResponse>;
  * @throws OAuthError OAUTH_SETTINGS_INVALID naming the credential field
  */
 export async function readOAuth(ctx: IExecuteFunctions, selection: Selection): Promise<OAuthPlan | undefined> {
-	const data = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as OAuthInput & RotatingInput;
-	return planOf(data, selection);
+	const data = (await ctx.getCredentials(CREDENTIAL_TYPE)) as unknown as OAuthInput & CredentialData;
+	if (!usesOAuth(data)) return undefined;
+	// With Source "Files", the key for private_key_jwt is in the files, read under the same rules.
+	return planOf({ ...data, ...(await materialInputOf(data, fileAccessOf(ctx))) }, selection);
 }
 
 function planOf(data: OAuthInput & RotatingInput, selection: Selection): OAuthPlan | undefined {

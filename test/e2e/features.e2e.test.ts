@@ -1,7 +1,8 @@
 /**
  * More of the package inside a real n8n 2.40, in one execute-batch run: a legacy PKCS#12 bundle, a
  * key that does not match its certificate, multipart uploads and file downloads through n8n's binary
- * data, and the shipped certificate-expiry monitoring example.
+ * data, and Certificate Info. (The shipped expiry monitor runs in trigger.e2e.test.ts: its trigger
+ * polls only in a running n8n.)
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { createSecureContext } from 'node:tls';
 import { createStandardPki, encryptKey, openssl, type Issued, type StandardPki } from '../fixtures/pki';
 import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
 import {
-	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, MTLS_NODE_TYPE, outputOf, REPO_ROOT, findFreePort, stopProcess,
+	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, MTLS_NODE_TYPE, outputOf, findFreePort, stopProcess,
 	type BatchResult, type CredentialJson, type N8n, type NodeJson, type OutputItem, type WorkflowJson, type WorkflowRun,
 } from './n8n';
 
@@ -22,17 +23,11 @@ const IDS = {
 	mismatch: 'mtlsE2eMismatch01',
 	upload: 'mtlsE2eUpload001',
 	download: 'mtlsE2eDownload01',
-	monitor: 'mtlsE2eMonitor001',
 	serverInfo: 'mtlsE2eSrvInfo001',
 };
 const SERVER_NAMES = ['p12', 'mismatch', 'upload', 'download', 'serverInfo'] as const;
 const P12_PASSWORD = 'p12-Export-pw 42';
 const TIMEOUT = { timeout: 5 * 60_000 };
-const DAY_MS = 24 * 60 * 60 * 1000;
-const EXAMPLE = join(REPO_ROOT, 'examples', 'certificate-expiry-monitor.json');
-const EXAMPLE_CREDENTIAL_PLACEHOLDER = 'REPLACE_WITH_YOUR_CREDENTIAL_ID';
-/** Node names of the shipped example. */
-const MONITOR = { trigger: 'Every morning', info: 'Certificate Info', check: 'Expires within 30 days?', alert: 'Send alert (replace with Slack or e-mail)' };
 
 /** Bytes that survive no text decoding: NUL, 0x80 to 0xff, a lone CR. */
 const UPLOAD_BYTES = Buffer.concat([Buffer.from('%PDF-1.4\r'), Buffer.from([0x00, 0x80, 0xc3, 0x28, 0xfe, 0xff]), Buffer.from('\n%%EOF')]);
@@ -43,10 +38,9 @@ const CSV_NAME = 'Auszug März.csv';
 let pki: StandardPki;
 let n8n: N8n;
 const servers = {} as Record<(typeof SERVER_NAMES)[number], MtlsServer>;
-const credentials = {} as Record<'good' | 'p12' | 'mismatch' | 'expiring', CredentialJson>;
+const credentials = {} as Record<'good' | 'p12' | 'mismatch', CredentialJson>;
 let p12Client: Issued;
 let p12Base64: string;
-let expiringClient: Issued;
 /** TCP connections to the Certificate Info server, whether or not its TLS handshake completed. */
 let infoConnections = 0;
 const infoClientErrors: string[] = [];
@@ -65,7 +59,6 @@ before(async () => {
 	p12Client = pki.pki.issue(pki.ca, { cn: 'client-p12.example', keyType: 'rsa' });
 	p12Base64 = legacyPkcs12(p12Client, P12_PASSWORD).toString('base64');
 	const stranger = pki.pki.issue(pki.ca, { cn: 'client-stranger.example' });
-	expiringClient = pki.pki.issue(pki.ca, { cn: 'client-expiring.example', endDays: 5 });
 	const withCa = (data: Record<string, string>) => ({ ...data, caCertificates: pki.ca.certPem });
 	credentials.good = credential('mtlsCredGood0002', 'Partner (EC)', withCa({ certificateBundle: pki.bundleEc, passphrase: pki.passphrase }));
 	credentials.p12 = credential('mtlsCredP12Lgcy1', 'Partner (legacy .p12)', withCa({ certificateBundle: p12Base64, passphrase: P12_PASSWORD }));
@@ -74,10 +67,7 @@ before(async () => {
 		certificateBundle: encryptKey(pki.clientEc.keyPem, pki.passphrase) + stranger.certPem,
 		passphrase: pki.passphrase,
 	}));
-	credentials.expiring = credential('mtlsCredExpire01', 'Partner mTLS', withCa({
-		certificateBundle: encryptKey(expiringClient.keyPem, pki.passphrase) + expiringClient.certPem,
-		passphrase: pki.passphrase,
-	}));
+
 
 	n8n = await prepareN8n(Object.values(credentials), workflows());
 }, TIMEOUT);
@@ -152,28 +142,6 @@ function fileItem(bytes: Buffer, fileName: string, mimeType: string): NodeJson[]
 	];
 }
 
-/**
- * The shipped example with its credential placeholder filled in. execute-batch starts only from a
- * Manual Trigger ("Missing node to start execution" otherwise), so the Schedule Trigger is swapped
- * for one under the same name; every other node and connection stays as shipped.
- */
-function monitorWorkflow(credential: CredentialJson): WorkflowJson {
-	const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as WorkflowJson;
-	let placeholders = 0;
-	const nodes = example.nodes.map((node) => {
-		if (node.name === MONITOR.trigger) {
-			assert.equal(node.type, 'n8n-nodes-base.scheduleTrigger', 'the example starts at a Schedule Trigger');
-			return { ...node, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} };
-		}
-		const refs = node.credentials as Record<string, { id: string; name: string }> | undefined;
-		if (refs?.[MTLS_CREDENTIAL_TYPE]?.id !== EXAMPLE_CREDENTIAL_PLACEHOLDER) return node;
-		placeholders++;
-		return { ...node, credentials: { [MTLS_CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } } };
-	});
-	assert.equal(placeholders, 1, `the example has one credential placeholder ${EXAMPLE_CREDENTIAL_PLACEHOLDER}`);
-	return { ...example, id: IDS.monitor, active: false, nodes };
-}
-
 function workflows(): WorkflowJson[] {
 	const { p12, mismatch, upload, download, serverInfo } = servers;
 	return [
@@ -200,7 +168,6 @@ function workflows(): WorkflowJson[] {
 				options: { response: { response: { responseFormat: 'file', outputPropertyName: 'report' } } },
 			}),
 		]),
-		monitorWorkflow(credentials.expiring),
 		linearWorkflow(IDS.serverInfo, 'e2e: Certificate Info with a server', [
 			mtlsNode('Certificate Info', credentials.good, { operation: 'certificateInfo', serverUrl: serverInfo.origin, expiryWarningDays: 30 }),
 		]),
@@ -299,28 +266,6 @@ test('file responses: streamed into n8n binary data with name and type from the 
 	assert.equal(csvFile.mimeType, 'text/csv');
 	assert.equal(n8n.readBinary(csvFile).toString('utf8'), CSV_TEXT);
 	assert.deepEqual(servers.download.requests.map(({ url }) => url), ['/statements/latest', '/exports/current']);
-});
-
-test('the shipped expiry monitor: a client certificate expiring in 5 days reaches the alert', TIMEOUT, async () => {
-	const { startedAt, finishedAt } = await runAll();
-	const notAfter = new Date(new X509Certificate(expiringClient.certPem).validTo).getTime();
-	const expectedDays = new Set([startedAt, finishedAt].map((now) => Math.floor((notAfter - now) / DAY_MS)));
-
-	const info = await itemsOf(IDS.monitor, MONITOR.info);
-	const client = info.find(({ json }) => json.role === 'client certificate');
-	assert.ok(client, `Certificate Info reports the client certificate: ${JSON.stringify(info.map(({ json }) => json.role))}`);
-	assert.equal(client.json.source, 'certificateBundle');
-	assert.match(String(client.json.subject), /CN=client-expiring\.example/);
-	assert.ok(expectedDays.has(client.json.daysUntilExpiry as number), `daysUntilExpiry ${client.json.daysUntilExpiry}, expected one of ${[...expectedDays]}`);
-	assert.equal(client.json.expired, false);
-	assert.equal(client.json.expiresSoon, true);
-	assert.equal(client.json.notAfter, new Date(notAfter).toISOString());
-
-	const alerted = await itemsOf(IDS.monitor, MONITOR.alert);
-	assert.deepEqual(alerted.map(({ json }) => json.role), ['client certificate'], 'only the expiring certificate raises an alert');
-	assert.equal(alerted[0].json.fingerprint256, client.json.fingerprint256);
-	const [, calm] = (await runOf(IDS.monitor)).outputs[MONITOR.check];
-	assert.deepEqual(calm.map(({ json }) => json.role), ['CA certificate for the server'], 'the ten-year CA takes the false branch');
 });
 
 test('Certificate Info with a Server URL: the partner server is reported as trusted, nothing is sent', TIMEOUT, async () => {
