@@ -6,9 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
-import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
+import { type MtlsServer, queryOf, sendJson, startMtlsServer } from '../fixtures/mtlsServer';
 import {
 	numberItems,
 	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf,
@@ -60,16 +59,6 @@ before(async () => {
 }, TIMEOUT);
 
 after(() => tearDown(servers, n8n, pki));
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-	res.statusCode = status;
-	res.setHeader('content-type', 'application/json');
-	res.end(JSON.stringify(body));
-}
-
-function queryOf(url: string): URLSearchParams {
-	return new URL(url, 'https://localhost').searchParams;
-}
 
 function routes(): void {
 	servers.pageParameter.route('/items', (_req, res, seen) => {
