@@ -14,38 +14,12 @@ import { MaterialCache } from '../lib/tls/cache';
 import { KDF_CAPS } from '../lib/tls/cost';
 import { loadMaterial, MaterialInput } from '../lib/tls/material';
 import { encryptKey, Issued, pkcs12File, Pki } from './fixtures/pki';
-import { buildPkcs12 } from './fixtures/pkcs12Builder';
+import { buildPkcs12, int, octets, oid, seq, tlv } from './fixtures/pkcs12Builder';
 
 const PASS = 'cost check';
 const LEGACY = ['-provider', 'legacy', '-provider', 'default'];
 
-// A few DER builders for EncryptedPrivateKeyInfo structures openssl will not write.
-const tlv = (tag: number, ...parts: Buffer[]) => {
-	const value = Buffer.concat(parts);
-	const length = value.length < 0x80 ? [value.length] : [0x82, value.length >> 8, value.length & 0xff];
-	return Buffer.concat([Buffer.from([tag, ...length]), value]);
-};
-const seq = (...parts: Buffer[]) => tlv(0x30, ...parts);
-const octets = (bytes: Buffer) => tlv(0x04, bytes);
-const int = (value: number) => {
-	const bytes: number[] = [];
-	for (let rest = value; ; rest = Math.floor(rest / 256)) {
-		bytes.unshift(rest % 256);
-		if (rest < 256) break;
-	}
-	if (bytes[0] & 0x80) bytes.unshift(0);
-	return tlv(0x02, Buffer.from(bytes));
-};
-const oid = (dotted: string) => {
-	const [first, second, ...rest] = dotted.split('.').map(Number);
-	const bytes = [first * 40 + second];
-	for (const arc of rest) {
-		const groups = [arc & 0x7f];
-		for (let value = arc >>> 7; value > 0; value >>>= 7) groups.unshift((value & 0x7f) | 0x80);
-		bytes.push(...groups);
-	}
-	return tlv(0x06, Buffer.from(bytes));
-};
+// EncryptedPrivateKeyInfo structures openssl will not write, built with the PKCS#12 fixture's DER helpers.
 const AES_256_CBC = seq(oid('2.16.840.1.101.3.4.1.42'), octets(randomBytes(16)));
 const HMAC_SHA256 = '1.2.840.113549.2.9';
 const HMAC_SHA512 = '1.2.840.113549.2.11';
