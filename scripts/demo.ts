@@ -5,12 +5,11 @@
  * .n8n-demo/) with the demo workflow and credential in it, until Ctrl-C.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createStandardPki, type StandardPki } from '../test/fixtures/pki';
 import { startMtlsServer, type MtlsServer, type Seen } from '../test/fixtures/mtlsServer';
 import {
-	createN8n, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, N8N_VERSION, outputOf, REPO_ROOT, stopProcess, tail,
+	createN8n, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, N8N_VERSION, outputOf, ownerEnv, REPO_ROOT, stopProcess, tail,
 	type CredentialJson, type N8n,
 } from '../test/e2e/n8n';
 
@@ -18,7 +17,7 @@ const WORKFLOW_ID = 'mtlsDemoAccounts1';
 const WORKFLOW_NAME = 'mTLS demo: partner accounts';
 const NODE_NAME = 'Partner API (mTLS)';
 const UI_PORT = 5678;
-const OWNER = { email: 'demo@example.com', password: 'mTLS-demo-2026' };
+const OWNER = { email: 'demo@example.com', password: 'mTLS-demo-2026', firstName: 'Demo', lastName: 'User' };
 
 interface Account {
 	iban: string;
@@ -107,24 +106,10 @@ async function waitUntilReady(exited: Promise<unknown>): Promise<void> {
 	throw new Error('n8n exited before it was ready');
 }
 
-/** n8n 2.40 creates (or resets) the owner from these variables at start-up, so no sign-up screen. */
-function ownerEnv(n8n: N8n): Record<string, string> {
-	// n8n's own bcryptjs, so the hash is one n8n accepts.
-	const fromN8n = createRequire(join(n8n.paths.modules, 'n8n', 'package.json'));
-	const bcrypt = fromN8n('bcryptjs') as { hashSync(text: string, rounds: number): string };
-	return {
-		N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
-		N8N_INSTANCE_OWNER_EMAIL: OWNER.email,
-		N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(OWNER.password, 10),
-		N8N_INSTANCE_OWNER_FIRST_NAME: 'Demo',
-		N8N_INSTANCE_OWNER_LAST_NAME: 'User',
-	};
-}
-
 async function runEditor(pki: StandardPki, api: MtlsServer): Promise<number> {
 	const n8n = createN8n(join(REPO_ROOT, '.n8n-demo'));
 	await loadDemo(n8n, pki, api);
-	const child = await n8n.start({ port: UI_PORT, env: ownerEnv(n8n) });
+	const child = await n8n.start({ port: UI_PORT, env: ownerEnv(n8n, OWNER) });
 	const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
 	const stop = () => void stopProcess(child);
 	process.once('SIGINT', stop);

@@ -6,6 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
@@ -495,4 +496,25 @@ export function numberItems(count: number): NodeJson[] {
 		{ name: 'Numbers', type: 'n8n-nodes-base.set', typeVersion: 3.4, parameters: { mode: 'raw', jsonOutput: numbers } },
 		{ name: 'Split', type: 'n8n-nodes-base.splitOut', typeVersion: 1, parameters: { fieldToSplitOut: 'n' } },
 	];
+}
+
+export interface Owner {
+	email: string;
+	password: string;
+	firstName: string;
+	lastName: string;
+}
+
+/** n8n 2.40 creates (or resets) the owner from these variables at start-up, so there is no sign-up screen. */
+export function ownerEnv(n8n: N8n, owner: Owner): Record<string, string> {
+	// n8n's own bcryptjs, so the hash is one n8n accepts.
+	const fromN8n = createRequire(join(n8n.paths.modules, 'n8n', 'package.json'));
+	const bcrypt = fromN8n('bcryptjs') as { hashSync(text: string, rounds: number): string };
+	return {
+		N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
+		N8N_INSTANCE_OWNER_EMAIL: owner.email,
+		N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(owner.password, 10),
+		N8N_INSTANCE_OWNER_FIRST_NAME: owner.firstName,
+		N8N_INSTANCE_OWNER_LAST_NAME: owner.lastName,
+	};
 }

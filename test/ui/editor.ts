@@ -5,12 +5,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { chromium, selectors, type Browser, type BrowserContext, type ConsoleMessage, type Locator, type Page } from 'playwright-core';
-import { createN8n, findFreePort, REPO_ROOT, stopProcess, type N8n } from '../e2e/n8n';
+import { createN8n, findFreePort, ownerEnv, REPO_ROOT, stopProcess, type N8n } from '../e2e/n8n';
 
-export const OWNER = { email: 'ui-test@example.com', password: 'mTLS-ui-test-2026' };
+export const OWNER = { email: 'ui-test@example.com', password: 'mTLS-ui-test-2026', firstName: 'UI', lastName: 'Test' };
 /** Where every screenshot goes; CI keeps the folder as output. */
 export const OUTPUT_DIR = process.env.N8N_MTLS_UI_OUTPUT || join(REPO_ROOT, 'test-output', 'ui');
 /** `npm run screenshots` sets this so the test also refreshes the README's pictures in docs/. */
@@ -37,7 +36,7 @@ export async function startEditor(): Promise<Editor> {
 		await n8n.installRepo();
 		const port = await findFreePort();
 		const logFile = join(OUTPUT_DIR, 'n8n.log');
-		const child = await n8n.start({ port, env: ownerEnv(n8n), logFile });
+		const child = await n8n.start({ port, env: ownerEnv(n8n, OWNER), logFile });
 		const baseUrl = `http://localhost:${port}`;
 		const stop = async () => {
 			await stopProcess(child);
@@ -54,20 +53,6 @@ export async function startEditor(): Promise<Editor> {
 		n8n.dispose();
 		throw error;
 	}
-}
-
-/** n8n 2.40 creates the owner from these variables at start-up, so there is no sign-up screen. */
-function ownerEnv(n8n: N8n): Record<string, string> {
-	// n8n's own bcryptjs, so the hash is one n8n accepts.
-	const fromN8n = createRequire(join(n8n.paths.modules, 'n8n', 'package.json'));
-	const bcrypt = fromN8n('bcryptjs') as { hashSync(text: string, rounds: number): string };
-	return {
-		N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
-		N8N_INSTANCE_OWNER_EMAIL: OWNER.email,
-		N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(OWNER.password, 10),
-		N8N_INSTANCE_OWNER_FIRST_NAME: 'UI',
-		N8N_INSTANCE_OWNER_LAST_NAME: 'Test',
-	};
 }
 
 /**
