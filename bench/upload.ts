@@ -13,28 +13,15 @@
 import { fork } from 'node:child_process';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 
 import type { IBinaryData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { executeRequests } from '../nodes/MtlsHttpRequest/execute';
+import { repeatedBytes } from '../test/fixtures/bytes';
 import { createStandardPki } from '../test/fixtures/pki';
 
 const MB = 1024 * 1024;
 const size = Number(process.argv[2] ?? 1024) * MB;
 const mode = process.argv[3] === 'buffer' ? 'buffer' : 'stream';
-
-function fileStream(bytes: number): Readable {
-	const chunk = Buffer.alloc(64 * 1024, 0x61);
-	let sent = 0;
-	return new Readable({
-		read() {
-			if (sent >= bytes) return void this.push(null);
-			const next = chunk.subarray(0, Math.min(chunk.length, bytes - sent));
-			sent += next.length;
-			this.push(next);
-		},
-	});
-}
 
 /** The child: an mTLS server that counts what it receives and keeps nothing. */
 function serve(): void {
@@ -69,7 +56,7 @@ async function main(): Promise<void> {
 		helpers: {
 			assertBinaryData: () => binary,
 			getBinaryMetadata: async () => ({ fileSize: size }),
-			getBinaryStream: async () => fileStream(size),
+			getBinaryStream: async () => repeatedBytes(size),
 			// What a node that holds the file would do.
 			getBinaryDataBuffer: async () => Buffer.alloc(size, 0x61),
 		},

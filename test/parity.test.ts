@@ -13,6 +13,7 @@ import { executeRequests } from '../nodes/MtlsHttpRequest/execute';
 import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
 import { createStandardPki, StandardPki } from './fixtures/pki';
 import { PlainServer, startSilentServer } from './fixtures/servers';
+import { repeatedBytes } from './fixtures/bytes';
 
 const MB = 1024 * 1024;
 
@@ -70,15 +71,7 @@ describe('the node as n8n runs it: parity with the HTTP Request node', () => {
 				getBinaryMetadata: async (id: string) => ({ fileSize: store.get(id)?.bytes ?? 0 }),
 				getBinaryStream: async (id: string) => {
 					const { bytes, chunk } = store.get(id) as Stored;
-					let sent = 0;
-					return new Readable({
-						read() {
-							if (sent >= bytes) return void this.push(null);
-							const next = chunk.subarray(0, Math.min(chunk.length, bytes - sent));
-							sent += next.length;
-							this.push(next);
-						},
-					});
+					return repeatedBytes(bytes, chunk);
 				},
 			},
 		};
