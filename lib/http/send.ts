@@ -275,23 +275,29 @@ const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * @throws RequestSpecError HEADER_NAME_INVALID or HEADER_VALUE_INVALID naming the header
  */
 function checkHeaders(headers: Record<string, string>): void {
-	for (const [name, value] of Object.entries(headers)) {
-		if (!FIELD_NAME.test(name)) {
-			throw new RequestSpecError('HEADER_NAME_INVALID', `The header name ${JSON.stringify(name.slice(0, 80))} is not valid`, {
-				field: 'headerParameters',
-				description: 'Header names are letters, digits and -_.!#$%&\'*+^`|~, without spaces or colons.',
-			});
-		}
-		const text = String(value);
-		if (FIELD_VALUE.test(text)) continue;
-		const what = /[\r\n]/.test(text) ? 'a line break (CR or LF)' : /[\x00-\x1f\x7f]/.test(text) ? 'a control character'
-			: 'a character outside ISO-8859-1';
-		throw new RequestSpecError('HEADER_VALUE_INVALID', `The value of the header "${name}" contains ${what}; it was not sent`, {
+	for (const [name, value] of Object.entries(headers)) checkHeader(name, String(value));
+}
+
+/**
+ * The rule for one header, also applied where parameters are read so a bad one fails early.
+ *
+ * @throws RequestSpecError HEADER_NAME_INVALID or HEADER_VALUE_INVALID naming the header
+ */
+export function checkHeader(name: string, value: string): void {
+	if (!FIELD_NAME.test(name)) {
+		throw new RequestSpecError('HEADER_NAME_INVALID', `The header name ${JSON.stringify(name.slice(0, 80))} is not valid`, {
 			field: 'headerParameters',
-			description: 'A header value is one line of printable characters. Remove line breaks (often a trailing newline from an ' +
-				'expression or a pagination value); percent-encode or Base64 other characters if the partner expects them.',
+			description: 'Header names are letters, digits and -_.!#$%&\'*+^`|~, without spaces or colons.',
 		});
 	}
+	if (FIELD_VALUE.test(value)) return;
+	const what = /[\r\n]/.test(value) ? 'a line break (CR or LF)' : /[\x00-\x1f\x7f]/.test(value) ? 'a control character'
+		: 'a character outside ISO-8859-1';
+	throw new RequestSpecError('HEADER_VALUE_INVALID', `The value of the header "${name}" contains ${what}; it was not sent`, {
+		field: 'headerParameters',
+		description: 'A header value is one line of printable characters. Remove line breaks (often a trailing newline from an ' +
+			'expression or a pagination value); percent-encode or Base64 other characters if the partner expects them.',
+	});
 }
 
 function nextRequest(previous: HttpRequest, status: number, target: URL, first: URL): HttpRequest {
