@@ -185,16 +185,20 @@ test('tools/call with a path the agent chose reaches the partner, with the clien
 
 test('an agent that names the host is refused (TOOL_URL_NOT_FIXED); nothing reaches the other origin', TIMEOUT, async () => {
 	const before = partner.requests.length;
-	const named = await callTool('any_host', { host: `127.0.0.1:${elsewhere.port}` });
-	assert.equal(named.isError, true, textOf(named));
-	assert.match(textOf(named), /TOOL_URL_NOT_FIXED/);
-	assert.match(textOf(named), /needs the URL's https:\/\/ address typed in the "URL" parameter/);
+	const result = await callTool('any_host', { host: `127.0.0.1:${elsewhere.port}` });
+	assert.equal(result.isError, true, textOf(result));
+	assert.match(textOf(result), /TOOL_URL_NOT_FIXED/);
+	assert.match(textOf(result), /needs the URL's https:\/\/ address typed in the "URL" parameter/);
+	assert.equal(elsewhereConnections, 0, 'the certificate went where the agent said');
+	assert.equal(partner.requests.length, before);
+});
 
-	// After a literal host and port with no "/" behind it, "@host" would make them a user name.
-	const suffix = await callTool('partner_suffix', { rest: `@127.0.0.1:${elsewhere.port}/v1/stolen` });
-	assert.equal(suffix.isError, true, textOf(suffix));
-	assert.match(textOf(suffix), /TOOL_URL_NOT_FIXED/);
-
+test('an agent that appends "@host" after the typed port is refused (TOOL_URL_NOT_FIXED); nothing reaches the other origin', TIMEOUT, async () => {
+	const before = partner.requests.length;
+	// With no "/" after the typed port, the agent's "@…" turns host and port into a user name and password.
+	const result = await callTool('partner_suffix', { rest: `@127.0.0.1:${elsewhere.port}/v1/stolen` });
+	assert.equal(result.isError, true, textOf(result));
+	assert.match(textOf(result), /TOOL_URL_NOT_FIXED/);
 	assert.equal(elsewhereConnections, 0, 'the certificate went where the agent said');
 	assert.equal(partner.requests.length, before);
 });
