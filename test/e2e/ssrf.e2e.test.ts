@@ -1,6 +1,6 @@
 /**
  * n8n's SSRF protection in a running n8n 2.40: the credential's Test button (the REST call the
- * editor makes) and an execution of the node obey the same rules (issue 10, point 4). n8n hands a
+ * editor makes), a request and Certificate Info's server probe obey the same rules (issue 10, point 4). n8n hands a
  * credential test no egress filter, so the node rebuilds the rules from n8n's settings
  * (lib/http/ssrf.ts); this is the test that it reads the settings n8n itself reads. The same
  * instance is started twice: the default rules (loopback blocked), then the partner's address allowed.
@@ -14,8 +14,8 @@ import { mtlsNode, prepareN8n, tail, tearDown, MTLS_CREDENTIAL_TYPE, type Creden
 import { callWhenRegistered, startRunning, type Running } from './running';
 
 const TIMEOUT = { timeout: 6 * 60_000 };
-const WORKFLOW_ID = 'mtlsE2eSsrfHook01';
-const WEBHOOK_PATH = 'mtls-ssrf';
+const REQUEST = { id: 'mtlsE2eSsrfHook01', path: 'mtls-ssrf' };
+const INFO = { id: 'mtlsE2eSsrfInfo01', path: 'mtls-ssrf-info' };
 /** n8n 2.40.7's names (@n8n/config, SsrfProtectionConfig). */
 const PROTECTION_ON = { N8N_SSRF_PROTECTION_ENABLED: 'true' };
 
@@ -28,6 +28,9 @@ interface ErrorItem {
 	error?: { message: string; description?: string; code?: string };
 	peerSubject?: string;
 	url?: string;
+	/** Certificate Info's rows */
+	source?: string;
+	role?: string;
 }
 
 let pki: StandardPki;
@@ -49,23 +52,27 @@ before(async () => {
 			certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem, testUrl: `${partnerUrl}/test-button`,
 		},
 	};
-	n8n = await prepareN8n([credential], [webhookWorkflow(`${partnerUrl}/execution`)]);
-	const published = await n8n.cli(['publish:workflow', `--id=${WORKFLOW_ID}`]);
-	assert.equal(published.code, 0, `publish:workflow failed\n${tail(published.output)}`);
+	n8n = await prepareN8n([credential], [
+		webhookWorkflow(REQUEST, { method: 'GET', url: `${partnerUrl}/execution` }),
+		webhookWorkflow(INFO, { operation: 'certificateInfo', serverUrl: partnerUrl }),
+	]);
+	for (const { id } of [REQUEST, INFO]) {
+		const published = await n8n.cli(['publish:workflow', `--id=${id}`]);
+		assert.equal(published.code, 0, `publish:workflow failed\n${tail(published.output)}`);
+	}
 }, TIMEOUT);
 
 after(() => tearDown({ partner }, n8n, pki));
 
-/** Webhook → mTLS node (continue on fail, so the answer carries the error's code) → the webhook answers with its item. */
-function webhookWorkflow(url: string): WorkflowJson {
+/** Webhook → mTLS node (continue on fail, so the answer carries the error's code) → the webhook answers with its items. */
+function webhookWorkflow(hook: { id: string; path: string }, parameters: Record<string, unknown>): WorkflowJson {
 	const webhook = {
 		id: randomUUID(), name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: randomUUID(),
-		parameters: { httpMethod: 'POST', path: WEBHOOK_PATH, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
+		parameters: { httpMethod: 'POST', path: hook.path, responseMode: 'lastNode', responseData: 'allEntries', options: {} },
 	};
-	const placed = { id: randomUUID(), position: [240, 0], onError: 'continueRegularOutput' };
-	const call = mtlsNode('mTLS', credential, { method: 'GET', url }, placed);
+	const call = mtlsNode('mTLS', credential, parameters, { id: randomUUID(), position: [240, 0], onError: 'continueRegularOutput' });
 	return {
-		id: WORKFLOW_ID, name: 'e2e: SSRF protection', active: false, settings: {}, nodes: [webhook, call],
+		id: hook.id, name: `e2e: SSRF protection (${hook.path})`, active: false, settings: {}, nodes: [webhook, call],
 		connections: { Webhook: { main: [[{ node: 'mTLS', type: 'main', index: 0 }]] } },
 	};
 }
@@ -76,15 +83,15 @@ function pressTest(running: Running): Promise<TestResult> {
 	return running.rest<TestResult>('POST', '/credentials/test', { credentials: { id, name, type, data } });
 }
 
-async function execute(running: Running): Promise<ErrorItem> {
+async function execute(running: Running, hook: { path: string }): Promise<ErrorItem[]> {
 	const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' };
-	const res = await callWhenRegistered(`${running.baseUrl}/webhook/${WEBHOOK_PATH}`, init, running.log);
+	const res = await callWhenRegistered(`${running.baseUrl}/webhook/${hook.path}`, init, running.log);
 	const text = await res.text();
 	assert.equal(res.status, 200, `webhook: HTTP ${res.status} ${text}\n${running.log()}`);
-	return JSON.parse(text) as ErrorItem;
+	return JSON.parse(text) as ErrorItem[];
 }
 
-test('SSRF protection on, n8n\'s default rules: Test button and execution refused alike, nothing reaches the partner', TIMEOUT, async () => {
+test('SSRF protection on, default rules: Test, request, Certificate Info refused alike, nothing reaches the partner', TIMEOUT, async () => {
 	const running = await startRunning(n8n!, PROTECTION_ON);
 	try {
 		const result = await pressTest(running);
@@ -95,10 +102,13 @@ test('SSRF protection on, n8n\'s default rules: Test button and execution refuse
 		assert.match(result.message, /SSRF protection\)\. Ask them to allow the partner's host/);
 		assert.match(result.message, /EGRESS_BLOCKED/);
 
-		const item = await execute(running);
+		const [item] = await execute(running, REQUEST);
 		assert.equal(item.error?.code, 'EGRESS_BLOCKED', `the execution was not blocked: ${JSON.stringify(item)}`);
 		assert.match(item.error.message, new RegExp(refused));
 		assert.match(item.error.description ?? '', /SSRF protection/);
+
+		const info = await execute(running, INFO);
+		assert.deepEqual(info.map(({ error }) => error?.code), ['EGRESS_BLOCKED'], `Certificate Info probed it: ${JSON.stringify(info)}`);
 	} finally {
 		await running.stop();
 	}
@@ -106,17 +116,21 @@ test('SSRF protection on, n8n\'s default rules: Test button and execution refuse
 	assert.deepEqual(partner.requests, []);
 });
 
-test('the partner\'s address allowed (N8N_SSRF_ALLOWED_IP_RANGES): the Test passes, the execution reaches it', TIMEOUT, async () => {
+test('the partner\'s address allowed (N8N_SSRF_ALLOWED_IP_RANGES): Test, request and Certificate Info reach it', TIMEOUT, async () => {
 	const running = await startRunning(n8n!, { ...PROTECTION_ON, N8N_SSRF_ALLOWED_IP_RANGES: '127.0.0.1/32' });
 	try {
 		const result = await pressTest(running);
 		assert.equal(result.status, 'OK', result.message);
 		assert.match(result.message, /accepted the client certificate \(HTTP 200\)/);
 
-		const item = await execute(running);
+		const [item] = await execute(running, REQUEST);
 		assert.equal(item.error, undefined, JSON.stringify(item));
 		assert.equal(item.url, '/execution');
 		assert.equal(item.peerSubject, 'client-ec.example');
+
+		const info = await execute(running, INFO);
+		const server = info.filter(({ source }) => source === 'server').map(({ role }) => role);
+		assert.deepEqual(server, ['server certificate', 'server chain certificate'], JSON.stringify(info));
 	} finally {
 		await running.stop();
 	}
