@@ -11,6 +11,7 @@ import { MtlsError, RequestSpecError, TransportError } from '../lib/errors';
 import { AgentOptions, createAgent } from '../lib/http/agent';
 import { HttpRequest, HttpResponse, send } from '../lib/http/send';
 import { loadMaterial, TlsMaterial } from '../lib/tls/material';
+import { TOOL_CROSS_ORIGIN } from '../nodes/MtlsHttpRequest/toolUse';
 import { createStandardPki, encryptKey, Issued, StandardPki } from './fixtures/pki';
 import { MtlsServer, Seen, ServerOptions, startMtlsServer } from './fixtures/mtlsServer';
 import { closedPort, PlainServer, startHttpServer, startOpensslServer, startSilentServer } from './fixtures/servers';
@@ -310,8 +311,16 @@ describe('requests over mutual TLS', () => {
 			const error = await failure(send(agent, request(`${first.origin}/jump`, { headers })));
 			assert.ok(error instanceof TransportError);
 			assert.equal(error.code, 'REDIRECT_CROSS_ORIGIN');
+			assert.match(error.description ?? '', /turn on "Allow Cross-Origin"/);
 			assert.equal(second.handshakes(), 0, 'the second origin was not contacted');
 			assert.equal(second.requests.length, 0);
+
+			// Where the setting does not apply (tool use), the error says why instead of suggesting it.
+			const locked = await failure(send(agent, request(`${first.origin}/jump`, { headers, redirect: { ...FOLLOW, crossOriginLocked: TOOL_CROSS_ORIGIN } })));
+			assert.ok(locked instanceof TransportError);
+			assert.equal(locked.code, 'REDIRECT_CROSS_ORIGIN');
+			assert.equal(locked.description, TOOL_CROSS_ORIGIN);
+			assert.equal(second.handshakes(), 0);
 
 			const response = await send(agent, request(`${first.origin}/jump`, { headers, redirect: { ...FOLLOW, allowCrossOrigin: true } }));
 			assert.equal(response.url.href, `${second.origin}/landed`);

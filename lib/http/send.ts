@@ -17,6 +17,8 @@ export interface RedirectPolicy {
 	max: number;
 	/** Follow redirects to another origin; the client certificate is then presented there too. */
 	allowCrossOrigin: boolean;
+	/** Why another origin is refused whatever the user's setting (tool use): told instead of the advice to allow it. */
+	crossOriginLocked?: string;
 }
 
 export interface HttpRequest {
@@ -309,7 +311,8 @@ function nextRequest(previous: HttpRequest, status: number, target: URL, first: 
 	const crossOrigin = target.origin !== first.origin;
 	if (crossOrigin && !previous.redirect.allowCrossOrigin) {
 		throw new TransportError('REDIRECT_CROSS_ORIGIN', `The server redirected to another origin (${target.origin}); the redirect was not followed`, {
-			description: 'Following it would present the client certificate to that host. If you trust it, turn on "Allow Cross-Origin" in the Redirects option, or call that URL directly.',
+			description: previous.redirect.crossOriginLocked ??
+				'Following it would present the client certificate to that host. If you trust it, turn on "Allow Cross-Origin" in the Redirects option, or call that URL directly.',
 		});
 	}
 	const method = previous.method.toUpperCase();

@@ -14,7 +14,7 @@ import { OAuthPlan, Open, opener, readOAuth, startOAuth } from './oauth';
 import { BinaryReader, itemParameters, rawPagination, readRequest, readSettings, ExecutionSettings } from './parameters';
 import { digestOf, evaluatorFor, Page, paginate } from './pagination';
 import { chooseFormat, decodeText, EncodingDetector, parseJsonBody, toBinaryItem, toItems } from './response';
-import { checkToolOrigin, fixedOriginOf, isToolUse } from './toolUse';
+import { checkToolOrigin, fixedOriginOf, isToolUse, TOOL_CROSS_ORIGIN } from './toolUse';
 
 /** An item's output, or what failed it and the request it was (shown, without secrets, on the error). */
 type ItemResult = INodeExecutionData[] | { error: unknown; request?: HttpRequest };
@@ -99,7 +99,7 @@ async function runItem(
 		if (toolOrigin) {
 			// An agent's request stays on the origin the user typed: no redirect or Next URL leaves it.
 			checkToolOrigin(request.url, toolOrigin);
-			request.redirect = { ...request.redirect, allowCrossOrigin: false };
+			request.redirect = { ...request.redirect, allowCrossOrigin: false, crossOriginLocked: TOOL_CROSS_ORIGIN };
 		}
 		const fetch = (next: HttpRequest) => fetchPage(ctx, openRequest, settings, next, itemIndex);
 		if (!settings.pagination) {

@@ -249,7 +249,8 @@ function resolveNextUrl(first: HttpRequest, value: unknown): URL {
 	}
 	if (url.origin !== first.url.origin && !first.redirect.allowCrossOrigin) {
 		throw new TransportError('PAGINATION_CROSS_ORIGIN', `The pagination "Next URL" points to another origin (${url.origin}); it was not requested`, {
-			description: `Requesting ${displayUrl(url)} would present the client certificate to that host. Turn on Redirects → "Allow Cross-Origin" if you trust it.`,
+			description: first.redirect.crossOriginLocked ??
+				`Requesting ${displayUrl(url)} would present the client certificate to that host. Turn on Redirects → "Allow Cross-Origin" if you trust it.`,
 		});
 	}
 	return url;

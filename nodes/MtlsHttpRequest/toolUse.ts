@@ -47,6 +47,10 @@ export function fixedOriginOf(rawUrl: unknown): string {
 	return origin;
 }
 
+/** Why a redirect or Next URL to another origin is refused in tool use, whatever the Redirects option says. */
+export const TOOL_CROSS_ORIGIN = 'As an AI agent tool, this node presents the client certificate only to the address typed in the "URL" parameter, ' +
+	'so "Allow Cross-Origin" does not apply. If you trust the other address, call it from a tool or node of its own.';
+
 /**
  * @throws RequestSpecError TOOL_URL_NOT_ALLOWED when a request of tool use leaves the fixed origin
  */

@@ -207,6 +207,7 @@ test('in tool use a redirect to another origin is not followed, even where the u
 	const result = await callTool('partner', { resource: 'moved' });
 	assert.equal(result.isError, true, textOf(result));
 	assert.match(textOf(result), /REDIRECT_CROSS_ORIGIN/);
+	assert.match(textOf(result), /"Allow Cross-Origin" does not apply/, 'the error suggests a setting tool use ignores');
 	assert.ok(partner.requests.some(({ url }) => url === '/v1/moved'));
 	assert.equal(elsewhereConnections, 0, 'the redirect took the certificate to another origin');
 	assert.deepEqual(elsewhere.requests, []);
