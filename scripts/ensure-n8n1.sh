@@ -88,7 +88,7 @@ pick_node() {
 		NODE="$requested"
 	else
 		NODE="$(command -v node)"
-		# n8n 1.x refuses Node 23 and newer (engines "<= 22" up to 1.11x).
+		# n8n 1.81 refuses Node 23 and newer (engines "<= 22"; 1.110 and later accept 24).
 		if (($(major_of "$NODE") > 22)); then
 			say "Node on PATH is newer than n8n 1.x accepts; using the cached Node 20"
 			cached_node 20
@@ -100,8 +100,9 @@ pick_node() {
 	MARKER="$CACHE/.complete-n8n-$N8N_VERSION-node-$NODE_VERSION"
 }
 
-# sqlite3 always; isolated-vm from n8n 1.11x on (its expression engine), which needs Node 22: on
-# Node 20 such an n8n runs only with N8N_EXPRESSION_ENGINE=legacy (README), so it is not built there.
+# sqlite3 always; isolated-vm where n8n has it (the vm expression engine of the late 1.123.x
+# releases), which needs Node 22: on Node 20 such an n8n runs only with N8N_EXPRESSION_ENGINE=legacy
+# (README), so it is not built there.
 natives() {
 	echo sqlite3
 	[[ -d "$N8N_DIR/node_modules/isolated-vm" ]] && ((${NODE_VERSION%%.*} >= 22)) && echo isolated-vm
