@@ -32,8 +32,9 @@ export interface N8nPaths {
 
 /**
  * The same paths the install scripts use. By default n8n 2.40.7 on Node 24 (scripts/ensure-n8n.sh);
- * with N8N_MTLS_N8N_VERSION set, that n8n on N8N_MTLS_N8N_NODE or the Node running the tests (the
- * cached Node 20 for n8n 1.x if that one is newer than 22); scripts/ensure-n8n1.sh installs it so.
+ * with N8N_MTLS_N8N_VERSION set, that n8n on N8N_MTLS_N8N_NODE (a node binary, or a major such as 22
+ * for the cached Node of that major) or the Node running the tests (the cached Node 20 for n8n 1.x
+ * if that one is newer than 22); scripts/ensure-n8n1.sh installs it so.
  */
 export function resolvePaths(): N8nPaths {
 	const cache = process.env.N8N_MTLS_CACHE || join(homedir(), '.cache', 'n8n-nodes-mtls');
@@ -44,9 +45,11 @@ export function resolvePaths(): N8nPaths {
 		const marker = join(cache, `.complete-n8n-${N8N_VERSION}-node-${NODE_VERSION}`);
 		return { cache, version: N8N_VERSION, node, nodeVersion: NODE_VERSION, cli: join(modules, 'n8n', 'bin', 'n8n'), modules, marker };
 	}
+	const cachedNode = (major: string) => join(cache, `node${major}`, 'node_modules', 'node', 'bin', 'node');
+	const requested = process.env.N8N_MTLS_N8N_NODE;
 	// n8n 1.x refuses Node 23+; the script then installs Node 20 into the cache (as for Node 24 above).
 	const tooNew = version.startsWith('1.') && Number(process.versions.node.split('.')[0]) > 22;
-	const node = process.env.N8N_MTLS_N8N_NODE || (tooNew ? join(cache, 'node20', 'node_modules', 'node', 'bin', 'node') : process.execPath);
+	const node = requested ? (/^\d+$/.test(requested) ? cachedNode(requested) : requested) : tooNew ? cachedNode('20') : process.execPath;
 	const nodeVersion = node === process.execPath ? process.versions.node
 		: existsSync(node) ? execFileSync(node, ['--version'], { encoding: 'utf8' }).trim().slice(1) : 'not installed';
 	const modules = join(cache, `n8n-${version}-node${nodeVersion.split('.')[0]}`, 'node_modules');

@@ -1,5 +1,6 @@
 /**
- * The packed package inside a real n8n 2.40 (and, as `npm run test:n8n1`, n8n 1.81 on Node 20):
+ * The packed package inside a real n8n 2.40 (and, as `npm run test:n8n1` and `test:n8n1:node22`, n8n
+ * 1.81 on Node 20 and 1.123 on Node 22):
  * workflows with the mTLS node call servers that run in this process on 127.0.0.1; every case
  * asserts on what the server saw and what the workflow output.
  */
