@@ -164,7 +164,8 @@ async function main(): Promise<void> {
 		const { received, seconds, before, growth } = await measure(run);
 		const mb = (bytes: number) => Math.round(bytes / MB);
 		console.log(`${label.padEnd(21)} server received ${mb(received)} MB in ${seconds.toFixed(1)} s; RSS before ${mb(before.rss)} MB, ` +
-			`growth ${mb(growth.rss)} MB (peak growth of arrayBuffers ${mb(growth.arrayBuffers)} MB, of the V8 heap in use ${mb(growth.heapUsed)} MB)`);
+			`growth ${mb(growth.rss)} MB (peak growth of arrayBuffers ${mb(growth.arrayBuffers)} MB, ` +
+			`of the V8 heap in use ${mb(growth.heapUsed)} MB)`);
 	}
 	child.disconnect();
 	file?.remove();

@@ -51,21 +51,31 @@ function boundaryOf(contentType: string): string {
 	return /boundary=(.+)$/.exec(contentType)?.[1] ?? '';
 }
 
+/** The head of one part, as RFC 7578 writes it. */
+function head(boundary: string, name: string, file?: { name: string; type?: string }): string {
+	const disposition = `--${boundary}\r\nContent-Disposition: form-data; name="${name}"`;
+	if (!file) return `${disposition}\r\n\r\n`;
+	return `${disposition}; filename="${file.name}"\r\nContent-Type: ${file.type ?? 'application/octet-stream'}\r\n\r\n`;
+}
+
+/** The same upload as an "n8n Binary File" body or as the one file of a Form-Data body. */
+function bodyOf(kind: 'binary' | 'multipart', upload: UploadStream): HttpRequest['body'] {
+	return kind === 'binary' ? upload : { parts: [{ name: 'f', fileName: 'f', data: upload }] };
+}
+
 describe('multipart encoding', () => {
 	const text = (name: string, value: string) => ({ name, value });
 	const cases: Array<{ name: string; body: () => MultipartBody; expected: (b: string) => string; length: boolean }> = [
 		{
 			name: 'text fields: UTF-8 value, a name with a quote, CR and LF escaped, an empty value',
 			body: () => ({ parts: [text('note', 'Zoë'), text('a"b\r\nc', 'x'), text('empty', '')] }),
-			expected: (b) => `--${b}\r\nContent-Disposition: form-data; name="note"\r\n\r\nZoë\r\n` +
-				`--${b}\r\nContent-Disposition: form-data; name="a%22b%0D%0Ac"\r\n\r\nx\r\n` +
-				`--${b}\r\nContent-Disposition: form-data; name="empty"\r\n\r\n\r\n--${b}--\r\n`,
+			expected: (b) => `${head(b, 'note')}Zoë\r\n${head(b, 'a%22b%0D%0Ac')}x\r\n${head(b, 'empty')}\r\n--${b}--\r\n`,
 			length: true,
 		},
 		{
 			name: 'a file held in memory, with its type',
 			body: () => ({ parts: [{ name: 'file', fileName: 'report.csv', mimeType: 'text/csv', data: Buffer.from('a,b\n1,2\n') }] }),
-			expected: (b) => `--${b}\r\nContent-Disposition: form-data; name="file"; filename="report.csv"\r\nContent-Type: text/csv\r\n\r\na,b\n1,2\n\r\n--${b}--\r\n`,
+			expected: (b) => `${head(b, 'file', { name: 'report.csv', type: 'text/csv' })}a,b\n1,2\n\r\n--${b}--\r\n`,
 			length: true,
 		},
 		{
@@ -75,15 +85,14 @@ describe('multipart encoding', () => {
 				{ name: 'file', fileName: 'r"1.txt', data: tracked(() => chunks('é-', Uint8Array.from([0x41, 0x42]), Buffer.from('-end')), 9) },
 				{ name: 'empty', fileName: 'empty.bin', data: tracked(() => chunks(), 0) },
 			] }),
-			expected: (b) => `--${b}\r\nContent-Disposition: form-data; name="reference"\r\n\r\nINV-1\r\n` +
-				`--${b}\r\nContent-Disposition: form-data; name="file"; filename="r%221.txt"\r\nContent-Type: application/octet-stream\r\n\r\né-AB-end\r\n` +
-				`--${b}\r\nContent-Disposition: form-data; name="empty"; filename="empty.bin"\r\nContent-Type: application/octet-stream\r\n\r\n\r\n--${b}--\r\n`,
+			expected: (b) => `${head(b, 'reference')}INV-1\r\n${head(b, 'file', { name: 'r%221.txt' })}é-AB-end\r\n` +
+				`${head(b, 'empty', { name: 'empty.bin' })}\r\n--${b}--\r\n`,
 			length: true,
 		},
 		{
 			name: 'a streamed file of unknown size: no length',
 			body: () => ({ parts: [{ name: 'file', fileName: 'f.bin', data: tracked(() => chunks(Buffer.from('xyz'))) }] }),
-			expected: (b) => `--${b}\r\nContent-Disposition: form-data; name="file"; filename="f.bin"\r\nContent-Type: application/octet-stream\r\n\r\nxyz\r\n--${b}--\r\n`,
+			expected: (b) => `${head(b, 'file', { name: 'f.bin' })}xyz\r\n--${b}--\r\n`,
 			length: false,
 		},
 	];
@@ -100,7 +109,8 @@ describe('multipart encoding', () => {
 	test('a file reaches a reader under backpressure as the source\'s own buffers, not merged copies', async () => {
 		// The reader works as undici's writeStream does: 'data' events, paused while its sink is full.
 		const source = Buffer.alloc(64 * 1024, 0x61);
-		const encoded = encodeMultipart({ parts: [{ name: 'file', fileName: 'f.bin', data: { open: () => repeatedBytes(8 * MB, source), size: 8 * MB } }] });
+		const upload = { open: () => repeatedBytes(8 * MB, source), size: 8 * MB };
+		const encoded = encodeMultipart({ parts: [{ name: 'file', fileName: 'f.bin', data: upload }] });
 		let file = 0;
 		let copied = 0;
 		await pipeline(encoded.body, new Writable({
@@ -171,15 +181,17 @@ describe('uploads over mTLS', () => {
 	let origin: string;
 	let agent: ReturnType<typeof createAgent>;
 	/** What each request's handler does; `received` is the whole body for those that read it. */
-	const handlers = new Map<string, (req: IncomingMessage, reply: (status: number, headers?: Record<string, string>, body?: string) => void) => void>();
+	type Reply = (status: number, headers?: Record<string, string>, body?: string) => void;
+	const handlers = new Map<string, (req: IncomingMessage, reply: Reply) => void>();
 	const received: Buffer[] = [];
 	let aborter = new AbortController();
 
 	const request = (path: string, body: HttpRequest['body'], extra: Partial<HttpRequest> = {}): HttpRequest => ({
-		method: 'POST', url: new URL(`${origin}${path}`), headers: {}, body, redirect: { follow: true, max: 5, allowCrossOrigin: false }, ...extra,
+		method: 'POST', url: new URL(`${origin}${path}`), headers: {}, body,
+		redirect: { follow: true, max: 5, allowCrossOrigin: false }, ...extra,
 	});
 	/** Reads the body, keeps it, answers 200 with its length. */
-	const keep = (req: IncomingMessage, reply: (status: number, headers?: Record<string, string>, body?: string) => void) => {
+	const keep = (req: IncomingMessage, reply: Reply) => {
 		const parts: Buffer[] = [];
 		req.on('data', (chunk: Buffer) => parts.push(chunk));
 		req.on('end', () => {
@@ -235,8 +247,7 @@ describe('uploads over mTLS', () => {
 		const sent = received[0];
 		const boundary = sent.subarray(2, sent.indexOf('\r\n')).toString('latin1');
 		const expected = Buffer.concat([
-			Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="reference"\r\n\r\nINV-7\r\n` +
-				`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="data.bin"\r\nContent-Type: application/pdf\r\n\r\n`),
+			Buffer.from(`${head(boundary, 'reference')}INV-7\r\n${head(boundary, 'file', { name: 'data.bin', type: 'application/pdf' })}`),
 			file,
 			Buffer.from(`\r\n--${boundary}--\r\n`),
 		]);
@@ -249,7 +260,7 @@ describe('uploads over mTLS', () => {
 		for (const kind of ['binary', 'multipart'] as const) {
 			const upload = tracked(() => repeatedBytes(3 * MB), 3 * MB);
 			received.length = 0;
-			const response = await send(agent, request('/redirect', kind === 'binary' ? upload : { parts: [{ name: 'f', fileName: 'f', data: upload }] }));
+			const response = await send(agent, request('/redirect', bodyOf(kind, upload)));
 			assert.equal(response.statusCode, 200, kind);
 			assert.equal(upload.sources.length, 2, kind);
 			assert.ok(upload.sources.every((source) => source.readableEnded && source.destroyed), kind);
@@ -259,7 +270,8 @@ describe('uploads over mTLS', () => {
 
 	const failures: Array<{ name: string; path?: string; port?: () => Promise<number>; extra?: () => Partial<HttpRequest>; code: string }> = [
 		{ name: 'the server closes the connection mid-upload', path: '/close-early', code: 'CONNECTION_CLOSED' },
-		{ name: 'the caller aborts mid-upload', path: '/abort', extra: () => ({ signal: (aborter = new AbortController()).signal }), code: 'ABORTED' },
+		{ name: 'the caller aborts mid-upload', path: '/abort', code: 'ABORTED',
+			extra: () => ({ signal: (aborter = new AbortController()).signal }) },
 		{ name: 'the server stops reading and the timeout passes', path: '/stall', extra: () => ({ timeout: 500 }), code: 'RESPONSE_TIMEOUT' },
 		{ name: 'the connection is refused (the body was never written)', port: closedPort, code: 'CONNECTION_REFUSED' },
 		{ name: 'the handshake times out (the body was never written)', port: async () => (silent = await startSilentServer()).port,
@@ -272,7 +284,7 @@ describe('uploads over mTLS', () => {
 				const upload = tracked(() => repeatedBytes(1024 * MB), 1024 * MB);
 				const target = failure.port ? `https://localhost:${await failure.port()}/` : `${origin}${failure.path}`;
 				try {
-					const spec = { ...request('/', kind === 'binary' ? upload : { parts: [{ name: 'f', fileName: 'f', data: upload }] }), url: new URL(target), ...failure.extra?.() };
+					const spec = { ...request('/', bodyOf(kind, upload)), url: new URL(target), ...failure.extra?.() };
 					await assert.rejects(send(agent, spec), { code: failure.code });
 					// undici destroys the body after the failure it reports, at the latest a turn later.
 					await nextTurn();
