@@ -212,16 +212,20 @@ describe('uploads over mTLS', () => {
 		agent = createAgent(loadMaterial({ certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem }));
 
 		/** Reads 1 MB of the upload, then acts. */
-		const afterOneMegabyte = (act: (req: IncomingMessage) => void) => (req: IncomingMessage) => {
+		const afterOneMegabyte = (act: (req: IncomingMessage, reply: Reply) => void) => (req: IncomingMessage, reply: Reply) => {
 			let seen = 0;
 			req.on('data', (chunk: Buffer) => {
-				if (seen < MB && (seen += chunk.length) >= MB) act(req);
+				if (seen < MB && (seen += chunk.length) >= MB) act(req, reply);
 			});
 		};
 		handlers.set('/close-early', afterOneMegabyte((req) => req.socket.destroy()));
 		handlers.set('/abort', afterOneMegabyte(() => aborter.abort()));
 		// Stops reading and never answers: the socket's buffers fill, the upload stalls.
 		handlers.set('/stall', afterOneMegabyte((req) => req.pause()));
+		handlers.set('/refuse', afterOneMegabyte((req, reply) => {
+			req.pause();
+			reply(413, { 'content-type': 'text/plain' }, 'The upload is too large');
+		}));
 		handlers.set('/redirect', (req, reply) => {
 			req.resume();
 			req.on('end', () => reply(307, { location: '/again' }));
@@ -265,6 +269,18 @@ describe('uploads over mTLS', () => {
 			assert.equal(upload.sources.length, 2, kind);
 			assert.ok(upload.sources.every((source) => source.readableEnded && source.destroyed), kind);
 			assert.ok(received[0].length >= 3 * MB, kind);
+		}
+	});
+
+	test('the server answers before it read the whole upload: the response is returned and the source destroyed', async () => {
+		for (const kind of ['binary', 'multipart'] as const) {
+			const upload = tracked(() => repeatedBytes(1024 * MB), 1024 * MB);
+			const response = await send(agent, request('/refuse', bodyOf(kind, upload)));
+			assert.equal(response.statusCode, 413, kind);
+			// undici resets the connection once the response has ended, which destroys the body (by then, or a few turns later).
+			for (let turn = 0; turn < 100 && !upload.sources[0].destroyed; turn++) await nextTurn();
+			assert.equal(upload.sources.length, 1, kind);
+			assert.equal(upload.sources[0].destroyed, true, kind);
 		}
 	});
 
