@@ -290,7 +290,7 @@ describe('uploads over mTLS', () => {
 			extra: () => ({ signal: (aborter = new AbortController()).signal }) },
 		{ name: 'the server stops reading and the timeout passes', path: '/stall', extra: () => ({ timeout: 500 }), code: 'RESPONSE_TIMEOUT' },
 		{ name: 'the connection is refused (the body was never written)', port: closedPort, code: 'CONNECTION_REFUSED' },
-		{ name: 'the handshake times out (the body was never written)', port: async () => (silent = await startSilentServer()).port,
+		{ name: 'the timeout passes during the handshake (the body was never written)', port: async () => (silent = await startSilentServer()).port,
 			extra: () => ({ timeout: 300 }), code: 'RESPONSE_TIMEOUT' },
 	];
 	let silent: Awaited<ReturnType<typeof startSilentServer>> | undefined;

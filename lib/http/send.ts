@@ -201,8 +201,9 @@ async function openOnce(dispatcher: Dispatcher, request: HttpRequest): Promise<S
 		if (request.signal) bodySignals.set(body, request.signal);
 		return { statusCode: response.statusCode, statusMessage: STATUS_CODES[response.statusCode] ?? '', headers, body, url: request.url };
 	} catch (error) {
-		// undici destroys a stream body once it has begun to write it, not one whose request failed
-		// before (no connection, aborted while connecting): that one would keep its file open.
+		// undici destroys a stream body when it reports the failure; an abort while connecting (the
+		// deadline, the caller's signal) it reports only once the connection is made or fails, up to
+		// the connect timeout later: the file would stay open that long.
 		if (typeof upload?.body === 'object' && !Buffer.isBuffer(upload.body)) upload.body.destroy();
 		throw toTransportError(error, request.url, { aborted: request.signal?.aborted });
 	} finally {
