@@ -181,8 +181,9 @@ async function discard(response: StreamedResponse): Promise<void> {
 
 async function openOnce(dispatcher: Dispatcher, request: HttpRequest): Promise<StreamedResponse> {
 	const deadline = request.timeout ? startDeadline(request.timeout) : undefined;
+	let upload: UndiciBody | undefined;
 	try {
-		const upload = await toUndiciBody(request.body, request.headers);
+		upload = await toUndiciBody(request.body, request.headers);
 		const pending = dispatcher.request({
 			origin: request.url.origin,
 			path: `${request.url.pathname}${request.url.search}`,
@@ -202,6 +203,10 @@ async function openOnce(dispatcher: Dispatcher, request: HttpRequest): Promise<S
 		if (request.signal) bodySignals.set(body, request.signal);
 		return { statusCode: response.statusCode, statusMessage: STATUS_CODES[response.statusCode] ?? '', headers, body, url: request.url };
 	} catch (error) {
+		// undici destroys a stream body when it reports the failure; an abort while connecting (the
+		// deadline, the caller's signal) it reports only once the connection is made or fails, up to
+		// the connect timeout later: the file would stay open that long.
+		if (typeof upload?.body === 'object' && !Buffer.isBuffer(upload.body)) upload.body.destroy();
 		throw toTransportError(error, request.url, { aborted: request.signal?.aborted });
 	} finally {
 		deadline?.clear();
@@ -225,11 +230,16 @@ function startDeadline(ms: number): { signal: AbortSignal; expired: Promise<neve
 	return { signal: controller.signal, expired, clear: () => clearTimeout(timer) };
 }
 
+interface UndiciBody {
+	body?: string | Buffer | Readable;
+	headers?: Record<string, string>;
+}
+
 /**
  * The body of one attempt: streams are opened anew and multipart is encoded anew, so a redirect
  * or a retry can send them again; files are streamed, never read whole into memory.
  */
-async function toUndiciBody(body: HttpRequest['body'], headers: Record<string, string>): Promise<{ body?: string | Buffer | Readable; headers?: Record<string, string> }> {
+async function toUndiciBody(body: HttpRequest['body'], headers: Record<string, string>): Promise<UndiciBody> {
 	if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return { body };
 	const hasLength = Object.keys(headers).some((name) => name.toLowerCase() === 'content-length');
 	if ('open' in body) {
@@ -237,7 +247,7 @@ async function toUndiciBody(body: HttpRequest['body'], headers: Record<string, s
 	}
 	const encoded = encodeMultipart(body);
 	return {
-		body: Readable.from(encoded.body, { objectMode: false }),
+		body: encoded.body,
 		headers: { 'content-type': encoded.contentType, ...(encoded.length !== undefined && !hasLength ? { 'content-length': String(encoded.length) } : {}) },
 	};
 }
