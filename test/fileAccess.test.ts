@@ -34,28 +34,31 @@ describe('n8n file access rules', () => {
 	test('the rules, table-driven: n8n 2.x defaults, explicit folders, n8n\'s own files, blocked patterns', () => {
 		const etc = join(root, 'etc', 'ssl', 'private', 'server.key');
 		const inFiles = join(home, '.n8n-files', 'partner', 'client.pem');
+		// Any folder allowed, so the other rules show alone.
+		const open = (more: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ N8N_RESTRICT_FILE_ACCESS_TO: '', ...more });
+		const restrict = (folders: string): NodeJS.ProcessEnv => ({ N8N_RESTRICT_FILE_ACCESS_TO: folders });
 		const cases: Array<[string, NodeJS.ProcessEnv, string, string | undefined]> = [
 			// [what, variables, path, refusing rule or undefined]
 			['unset: n8n 2.x default folder refuses outside it', {}, etc, 'outsideAllowedFolders'],
 			['unset: inside ~/.n8n-files is allowed', {}, inFiles, undefined],
-			['unset: a sibling named like the folder is outside', {}, join(home, '.n8n-filesX', 'client.pem'), 'outsideAllowedFolders'],
-			['empty: no folder restriction', { N8N_RESTRICT_FILE_ACCESS_TO: '' }, etc, undefined],
+			['unset: a sibling named like the folder', {}, join(home, '.n8n-filesX', 'a.pem'), 'outsideAllowedFolders'],
+			['empty: no folder restriction', open(), etc, undefined],
 			['quoted empty, as @n8n/config reads it', { N8N_RESTRICT_FILE_ACCESS_TO: '""' }, etc, undefined],
-			['explicit folders replace the default', { N8N_RESTRICT_FILE_ACCESS_TO: ` ${join(root, 'etc')} ; /srv ` }, etc, undefined],
-			['explicit folders replace the default (2)', { N8N_RESTRICT_FILE_ACCESS_TO: join(root, 'etc') }, inFiles, 'outsideAllowedFolders'],
-			['n8n\'s folder, even inside an allowed folder', { N8N_RESTRICT_FILE_ACCESS_TO: home }, join(home, '.n8n', 'config'), 'n8nFiles'],
-			['n8n\'s static cache', { N8N_RESTRICT_FILE_ACCESS_TO: '' }, join(home, '.cache', 'n8n', 'public', 'x.pem'), 'n8nFiles'],
-			['N8N_USER_FOLDER moves n8n\'s folder', { N8N_RESTRICT_FILE_ACCESS_TO: '', N8N_USER_FOLDER: join(root, 'data') }, join(root, 'data', '.n8n', 'x.pem'), 'n8nFiles'],
-			['config files', { N8N_RESTRICT_FILE_ACCESS_TO: '', N8N_CONFIG_FILES: `/a.json,${join(root, 'n8n.json')}` }, join(root, 'n8n.json'), 'n8nFiles'],
-			['custom extensions', { N8N_RESTRICT_FILE_ACCESS_TO: '', N8N_CUSTOM_EXTENSIONS: `/x;${join(root, 'custom')}` }, join(root, 'custom', 'a'), 'n8nFiles'],
-			['binary data', { N8N_RESTRICT_FILE_ACCESS_TO: '', N8N_BINARY_DATA_STORAGE_PATH: join(root, 'bin') }, join(root, 'bin', 'a'), 'n8nFiles'],
-			['n8n\'s files may be opened up', { N8N_RESTRICT_FILE_ACCESS_TO: '', N8N_BLOCK_FILE_ACCESS_TO_N8N_FILES: 'false' }, join(home, '.n8n', 'x.pem'), undefined],
-			['.git is blocked by default', { N8N_RESTRICT_FILE_ACCESS_TO: '' }, join(root, 'repo', '.git', 'client.pem'), 'blockedPattern'],
+			['explicit folders replace the default', restrict(` ${join(root, 'etc')} ; /srv `), etc, undefined],
+			['explicit folders replace the default (2)', restrict(join(root, 'etc')), inFiles, 'outsideAllowedFolders'],
+			['n8n\'s folder, even inside an allowed one', restrict(home), join(home, '.n8n', 'config'), 'n8nFiles'],
+			['n8n\'s static cache', open(), join(home, '.cache/n8n/public/x.pem'), 'n8nFiles'],
+			['N8N_USER_FOLDER moves n8n\'s folder', open({ N8N_USER_FOLDER: join(root, 'data') }), join(root, 'data/.n8n/x.pem'), 'n8nFiles'],
+			['config files', open({ N8N_CONFIG_FILES: `/a,${join(root, 'n8n.json')}` }), join(root, 'n8n.json'), 'n8nFiles'],
+			['custom extensions', open({ N8N_CUSTOM_EXTENSIONS: `/x;${join(root, 'custom')}` }), join(root, 'custom', 'a'), 'n8nFiles'],
+			['binary data', open({ N8N_BINARY_DATA_STORAGE_PATH: join(root, 'bin') }), join(root, 'bin', 'a'), 'n8nFiles'],
+			['n8n\'s files may be opened up', open({ N8N_BLOCK_FILE_ACCESS_TO_N8N_FILES: 'false' }), join(home, '.n8n', 'x.pem'), undefined],
+			['.git is blocked by default', open(), join(root, 'repo', '.git', 'client.pem'), 'blockedPattern'],
 			['.git inside the allowed folder too', {}, join(home, '.n8n-files', '.git', 'client.pem'), 'blockedPattern'],
-			['custom patterns replace the default', { N8N_RESTRICT_FILE_ACCESS_TO: '', N8N_BLOCK_FILE_PATTERNS: '\\.key$' }, join(root, 'a.key'), 'blockedPattern'],
-			['custom patterns replace the default (2)', { N8N_RESTRICT_FILE_ACCESS_TO: '', N8N_BLOCK_FILE_PATTERNS: '\\.key$' }, join(root, '.git', 'a.pem'), undefined],
-			['a pattern that does not compile blocks everything', { N8N_RESTRICT_FILE_ACCESS_TO: '', N8N_BLOCK_FILE_PATTERNS: '(' }, join(root, 'a.pem'), 'blockedPattern'],
-			['Kubernetes\' ..data is inside its folder', { N8N_RESTRICT_FILE_ACCESS_TO: join(root, 'vol') }, join(root, 'vol', '..data', 'tls.key'), undefined],
+			['custom patterns replace the default', open({ N8N_BLOCK_FILE_PATTERNS: '\\.key$' }), join(root, 'a.key'), 'blockedPattern'],
+			['custom patterns replace the default (2)', open({ N8N_BLOCK_FILE_PATTERNS: '\\.key$' }), join(root, '.git', 'a.pem'), undefined],
+			['a pattern that does not compile blocks all', open({ N8N_BLOCK_FILE_PATTERNS: '(' }), join(root, 'a.pem'), 'blockedPattern'],
+			['Kubernetes\' ..data is inside its folder', restrict(join(root, 'vol')), join(root, 'vol', '..data', 'tls.key'), undefined],
 		];
 		for (const [what, variables, path, rule] of cases) {
 			const refusal = envFileAccess({ HOME: home, ...variables }, home)(path);
@@ -89,7 +92,8 @@ describe('n8n file access rules', () => {
 		symlinkSync(join(outside, 'exists.pem'), join(allowedDir, 'link.pem'));
 		const rules = envFileAccess({ HOME: home }, home);
 		const files = new FileSource();
-		for (const path of [join(outside, 'exists.pem'), join(outside, 'missing.pem'), join(outside, 'nofolder', 'x.pem'), join(allowedDir, 'link.pem')]) {
+		const refused = [join(outside, 'exists.pem'), join(outside, 'missing.pem'), join(outside, 'nofolder', 'x.pem'), join(allowedDir, 'link.pem')];
+		for (const path of refused) {
 			await assert.rejects(files.read({ bundlePath: path }, rules), (error: { code: string; message: string; description: string }) => {
 				assert.equal(error.code, 'FILE_NOT_ALLOWED', path);
 				assert.ok(error.message.includes(`"${path}" in "Bundle File"`), error.message);
@@ -132,7 +136,8 @@ describe('n8n file access rules', () => {
 		assert.equal(refusal?.rule, 'outsideAllowedFolders');
 		// Where n8n offers its own check, it decides; our rules only name the reason.
 		assert.equal(n8nFileAccess({ isFilePathBlocked: () => false })(join(root, 'etc', 'x.pem')), undefined);
-		const unexplained = await withEnv(defaultN8nEnv(home), () => n8nFileAccess({ isFilePathBlocked: () => true })(join(home, '.n8n-files', 'x.pem')));
+		const blockedByN8n = () => n8nFileAccess({ isFilePathBlocked: () => true })(join(home, '.n8n-files', 'x.pem'));
+		const unexplained = await withEnv(defaultN8nEnv(home), blockedByN8n);
 		assert.equal(unexplained?.rule, 'n8n');
 	});
 

@@ -45,7 +45,11 @@ export const N8N_DEFAULT_BLOCK_FILE_PATTERNS = '^(?:[^/]*/)*\\.git(?:/.*)?$';
  * node layer reads the live setting ('' there). Guessing wrong this way refuses a file; the other
  * way would let a credential's Test button read any file the n8n process can.
  */
-export function envFileAccessSettings(variables: NodeJS.ProcessEnv = env, home = homedir(), userHome = n8nUserHome(variables)): FileAccessSettings {
+export function envFileAccessSettings(
+	variables: NodeJS.ProcessEnv = env,
+	home = homedir(),
+	userHome = n8nUserHome(variables),
+): FileAccessSettings {
 	const restrict = readVariable(variables, 'N8N_RESTRICT_FILE_ACCESS_TO');
 	const patterns = readVariable(variables, 'N8N_BLOCK_FILE_PATTERNS');
 	const list = (name: string, separator?: string) => {
@@ -84,7 +88,8 @@ export function n8nUserHome(variables: NodeJS.ProcessEnv = env): string {
  * n8n does, so a link cannot lead out of an allowed folder.
  */
 export function fileAccessRules(settings: FileAccessSettings): FileAccessCheck {
-	const allowed = splitList(settings.restrictFileAccessTo).map((path) => (path.startsWith('~') ? path.replace('~', settings.home) : path));
+	const expand = (path: string) => (path.startsWith('~') ? path.replace('~', settings.home) : path);
+	const allowed = splitList(settings.restrictFileAccessTo).map(expand);
 	const n8nPaths = settings.blockFileAccessToN8nFiles ? settings.n8nPaths : [];
 	const patterns = splitList(settings.blockFilePatterns);
 	const texts = refusalTexts(settings, allowed);
@@ -113,7 +118,8 @@ export const N8N_REFUSAL: FileRefusal = {
 function refusalTexts(settings: FileAccessSettings, allowed: string[]) {
 	const folders = settings.restrictFileAccessTo.trim();
 	const where = settings.restrictIsDefault ? `n8n's default: ${folders}, on this server ${allowed.join('; ')}` : folders;
-	const home = allowed.length ? `a folder n8n may read (${allowed.join('; ')})` : `a folder of their own, e.g. ${N8N_DEFAULT_FILE_FOLDER}`;
+	const home = allowed.length ? `a folder n8n may read (${allowed.join('; ')})`
+		: `a folder of their own, e.g. ${N8N_DEFAULT_FILE_FOLDER}`;
 	return {
 		outsideAllowedFolders: (): FileRefusal => ({
 			rule: 'outsideAllowedFolders',

@@ -62,7 +62,9 @@ export function n8nFileAccessSettings(entry?: string): FileAccessSettings {
 
 /** @n8n/di and @n8n/config as n8n itself resolves them, found once per process. */
 function runningN8n(): N8nModules | undefined {
-	if (modules === undefined) modules = [require.main?.filename, argv[1]].map((entry) => (entry ? load(entry) : undefined)).find(Boolean) ?? null;
+	if (modules === undefined) {
+		modules = [require.main?.filename, argv[1]].map((entry) => (entry ? load(entry) : undefined)).find(Boolean) ?? null;
+	}
 	return modules ?? undefined;
 }
 

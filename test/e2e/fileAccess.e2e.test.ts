@@ -12,7 +12,10 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
 import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
-import { findFreePort, MTLS_CREDENTIAL_TYPE, MTLS_NODE_TYPE, ownerEnv, prepareN8n, stopProcess, tail, tearDown, type CredentialJson, type N8n, type WorkflowJson } from './n8n';
+import {
+	findFreePort, MTLS_CREDENTIAL_TYPE, MTLS_NODE_TYPE, ownerEnv, prepareN8n, stopProcess, tail, tearDown,
+	type CredentialJson, type N8n, type WorkflowJson,
+} from './n8n';
 
 const TIMEOUT = { timeout: 6 * 60_000 };
 const OWNER = { email: 'files-test@example.com', password: 'mTLS-files-test-2026', firstName: 'Files', lastName: 'Test' };
@@ -50,7 +53,10 @@ function triggerWorkflow(id: string, used: CredentialJson): WorkflowJson {
 	};
 	const alert = {
 		id: randomUUID(), name: 'Alert', type: MTLS_NODE_TYPE, typeVersion: 1, position: [240, 0], credentials,
-		parameters: { method: 'POST', url: `${server.origin}/alert`, sendBody: true, contentType: 'json', specifyBody: 'json', jsonBody: `={{ JSON.stringify({ event: $json.event, workflow: '${id}' }) }}` },
+		parameters: {
+			method: 'POST', url: `${server.origin}/alert`, sendBody: true, contentType: 'json', specifyBody: 'json',
+			jsonBody: `={{ JSON.stringify({ event: $json.event, workflow: '${id}' }) }}`,
+		},
 	};
 	const connections = { [trigger.name]: { main: [[{ node: alert.name, type: 'main', index: 0 }]] } };
 	return { id, name: `Trigger ${id}`, active: false, versionId: randomUUID(), settings: {}, nodes: [trigger, alert], connections };
@@ -147,7 +153,7 @@ after(async () => {
 	await tearDown({ server }, n8n, pki);
 });
 
-test('n8n 2.40 with its default N8N_RESTRICT_FILE_ACCESS_TO: the Test button and the trigger refuse files outside ~/.n8n-files', TIMEOUT, async () => {
+test('n8n 2.40, N8N_RESTRICT_FILE_ACCESS_TO unset: the Test button and the trigger refuse files outside ~/.n8n-files', TIMEOUT, async () => {
 	const session = new Session();
 	await session.signIn();
 
