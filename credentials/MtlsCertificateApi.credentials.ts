@@ -39,9 +39,10 @@ export class MtlsCertificateApi implements ICredentialType {
 			type: 'string',
 			displayOptions: { show: { source: ['files'] } },
 			default: '',
-			placeholder: '/etc/n8n/certs/client.pem',
+			placeholder: '/home/node/.n8n-files/certs/client.pem',
 			description: 'Absolute path of a PEM file holding the private key and the client certificate (and its chain), or of a .p12/.pfx file. Leave empty when key and certificate are separate files.',
-			hint: 'Either this, or Key File with Certificate File. n8n may read only inside N8N_RESTRICT_FILE_ACCESS_TO and never its own folder.',
+			hint:
+				"Either this, or Key File with Certificate File. n8n reads files only inside N8N_RESTRICT_FILE_ACCESS_TO (n8n 2.x's default: ~/.n8n-files, in n8n's Docker image /home/node/.n8n-files) and never in its own folder.",
 		},
 		{
 			displayName: 'Key File',
@@ -49,7 +50,7 @@ export class MtlsCertificateApi implements ICredentialType {
 			type: 'string',
 			displayOptions: { show: { source: ['files'] } },
 			default: '',
-			placeholder: '/etc/n8n/certs/tls.key',
+			placeholder: '/home/node/.n8n-files/certs/tls.key',
 			description: 'Absolute path of the private key (PEM), e.g. tls.key of a Kubernetes secret. The Passphrase below applies when it is encrypted.',
 		},
 		// A path is not a secret; showing it lets users check it.
@@ -60,7 +61,7 @@ export class MtlsCertificateApi implements ICredentialType {
 			type: 'string',
 			displayOptions: { show: { source: ['files'] } },
 			default: '',
-			placeholder: '/etc/n8n/certs/tls.crt',
+			placeholder: '/home/node/.n8n-files/certs/tls.crt',
 			description: 'Absolute path of the client certificate (PEM), with its chain if the file holds it, e.g. tls.crt of a Kubernetes secret',
 		},
 		{
@@ -69,7 +70,7 @@ export class MtlsCertificateApi implements ICredentialType {
 			type: 'string',
 			displayOptions: { show: { source: ['files'] } },
 			default: '',
-			placeholder: 'Optional: /etc/n8n/certs/partner-ca.pem',
+			placeholder: 'Optional: /home/node/.n8n-files/certs/partner-ca.pem',
 			description: "Optional. Absolute path of PEM certificate(s) of the CA that signed the partner's server certificate, added to the CA Certificates field",
 		},
 		{

@@ -12,7 +12,8 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { createAgent } from '../lib/http/agent';
 import { send } from '../lib/http/send';
-import { envFileAccess, FileSource } from '../lib/tls/files';
+import { envFileAccess } from '../lib/tls/fileAccess';
+import { FileSource } from '../lib/tls/files';
 import { loadCredential } from '../nodes/MtlsHttpRequest/credential';
 import { materialInputOf } from '../nodes/MtlsHttpRequest/credentialSource';
 import { MaterialCache } from '../lib/tls/cache';
@@ -20,8 +21,9 @@ import { selectMaterial } from '../lib/tls/rotation';
 import { createStandardPki, encryptKey, Issued, openssl, StandardPki } from './fixtures/pki';
 import { MtlsServer, startMtlsServer } from './fixtures/mtlsServer';
 
-function executionContext(credential: Record<string, string>, isFilePathBlocked?: (path: string) => boolean): IExecuteFunctions {
-	return { getCredentials: async () => credential, helpers: isFilePathBlocked ? { isFilePathBlocked } : {} } as unknown as IExecuteFunctions;
+/** An execution on n8n 2.x: its isFilePathBlocked decides (here: everything allowed unless told otherwise). */
+function executionContext(credential: Record<string, string>, isFilePathBlocked: (path: string) => boolean = () => false): IExecuteFunctions {
+	return { getCredentials: async () => credential, helpers: { isFilePathBlocked } } as unknown as IExecuteFunctions;
 }
 
 /** A Kubernetes secret volume: files are symlinks through `..data` to a timestamped folder. */
@@ -81,12 +83,14 @@ describe('certificates from files', () => {
 			[join(root, 'other', 'tls.key'), false],
 			[join(root, 'certs', '..', 'other', 'tls.key'), false],
 		];
-		for (const [path, expected] of cases) assert.equal(rules(path), expected, path);
-		const open = envFileAccess({ N8N_USER_FOLDER: home });
-		assert.equal(open(join(root, 'anywhere', 'tls.key')), true);
-		assert.equal(open(join(home, '.n8n', 'config')), false);
-		assert.equal(open(join(root, 'repo', '.git', 'tls.key')), false);
-		assert.equal(envFileAccess({ N8N_USER_FOLDER: home, N8N_BLOCK_FILE_ACCESS_TO_N8N_FILES: 'false' })(join(home, '.n8n', 'x.pem')), true);
+		const allowed = (check: typeof rules, path: string) => check(path) === undefined;
+		for (const [path, expected] of cases) assert.equal(allowed(rules, path), expected, path);
+		const open = envFileAccess({ N8N_RESTRICT_FILE_ACCESS_TO: '', N8N_USER_FOLDER: home });
+		assert.equal(allowed(open, join(root, 'anywhere', 'tls.key')), true);
+		assert.equal(allowed(open, join(home, '.n8n', 'config')), false);
+		assert.equal(allowed(open, join(root, 'repo', '.git', 'tls.key')), false);
+		const n8nFilesOpen = envFileAccess({ N8N_RESTRICT_FILE_ACCESS_TO: '', N8N_USER_FOLDER: home, N8N_BLOCK_FILE_ACCESS_TO_N8N_FILES: 'false' });
+		assert.equal(allowed(n8nFilesOpen, join(home, '.n8n', 'x.pem')), true);
 	});
 
 	test('a symlink out of the allowed folder is refused; errors name the path, never the content', async () => {

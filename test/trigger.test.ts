@@ -129,10 +129,18 @@ describe('mTLS Certificate Expiry Trigger', () => {
 		const bundlePath = join(dir, 'client.pem');
 		writeFileSync(bundlePath, bundleOf(certs.year));
 		const workflow = new Workflow({ source: 'files', bundlePath, passphrase: PASS }, { expiryWarningDays: 30 });
-		assert.equal(await workflow.poll(), null);
-		writeFileSync(bundlePath, bundleOf(certs.successor));
-		const rotated = await workflow.poll();
-		assert.deepEqual(events(rotated), ['rotated']);
-		assert.equal(rotated![0].subject, 'O=mTLS Test, CN=client-successor');
+		// The folder the administrator allows (n8n 2.x's default, ~/.n8n-files, is test/fileAccess.test.ts's).
+		const restrict = process.env.N8N_RESTRICT_FILE_ACCESS_TO;
+		process.env.N8N_RESTRICT_FILE_ACCESS_TO = dir;
+		try {
+			assert.equal(await workflow.poll(), null);
+			writeFileSync(bundlePath, bundleOf(certs.successor));
+			const rotated = await workflow.poll();
+			assert.deepEqual(events(rotated), ['rotated']);
+			assert.equal(rotated![0].subject, 'O=mTLS Test, CN=client-successor');
+		} finally {
+			if (restrict === undefined) delete process.env.N8N_RESTRICT_FILE_ACCESS_TO;
+			else process.env.N8N_RESTRICT_FILE_ACCESS_TO = restrict;
+		}
 	});
 });

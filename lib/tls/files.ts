@@ -1,9 +1,8 @@
 import { open, realpath, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { env } from 'node:process';
+import { isAbsolute, resolve } from 'node:path';
 
 import { MaterialCode, MaterialError } from '../errors';
+import { envFileAccess, FileAccessCheck } from './fileAccess';
 import { MAX_INPUT_CHARS, MaterialInput } from './material';
 
 /** Where the credential's certificate files are (the "Files on the n8n server" source). */
@@ -17,9 +16,6 @@ export interface FilePaths {
 }
 
 export type PathField = keyof FilePaths;
-
-/** Decides whether a resolved (symlink-free) path may be read; n8n's own check when it offers one. */
-export type FileAccessCheck = (realPath: string) => boolean;
 
 interface Identity {
 	realPath: string;
@@ -117,19 +113,18 @@ export const PATH_LABELS: Record<PathField, string> = {
 
 async function identify(field: PathField, path: string, allowed: FileAccessCheck): Promise<Identity> {
 	if (!isAbsolute(path)) {
-		throw fileError('FILE_PATH_NOT_ABSOLUTE', field, path, 'is not an absolute path', 'Give the full path from the root, e.g. /etc/n8n/certs/tls.key.');
+		throw fileError('FILE_PATH_NOT_ABSOLUTE', field, path, 'is not an absolute path', 'Give the full path from the root, e.g. /home/node/.n8n-files/certs/tls.key.');
 	}
 	let realPath: string;
 	try {
 		realPath = await realpath(path);
 	} catch (error) {
+		// Whether a path outside the allowed folders exists, or is readable, is not for a credential to find out.
+		checkAllowed(field, path, resolve(path), allowed);
 		throw fsError(field, path, error);
 	}
 	// Checked on the resolved path: a symlink must not lead out of the allowed folders.
-	if (!allowed(realPath)) {
-		throw fileError('FILE_NOT_ALLOWED', field, path, 'is outside the folders n8n may read',
-			'n8n reads files only inside N8N_RESTRICT_FILE_ACCESS_TO (when set) and never in its own folder. Mount the certificates elsewhere, or ask the administrator to add the folder.');
-	}
+	checkAllowed(field, path, realPath, allowed);
 	try {
 		const facts = await stat(realPath);
 		if (!facts.isFile()) throw fileError('FILE_NOT_REGULAR', field, path, 'is not a file', 'Give the path of the certificate file itself, not of its folder.');
@@ -138,6 +133,11 @@ async function identify(field: PathField, path: string, allowed: FileAccessCheck
 		if (error instanceof MaterialError) throw error;
 		throw fsError(field, path, error);
 	}
+}
+
+function checkAllowed(field: PathField, path: string, resolved: string, allowed: FileAccessCheck): void {
+	const refusal = allowed(resolved);
+	if (refusal) throw fileError('FILE_NOT_ALLOWED', field, path, refusal.problem, refusal.fix);
 }
 
 async function readBounded(field: PathField, path: string, identity: Identity): Promise<ReadFile> {
@@ -226,43 +226,3 @@ function fileError(code: MaterialCode, field: PathField, path: string, problem: 
 	return new MaterialError(code, `The file "${path}" in "${PATH_LABELS[field]}" ${problem}`, { field, description: fix, cause });
 }
 
-/**
- * n8n's file access rules, from the environment, for contexts where n8n offers no check of its own
- * (triggers, the credential test, n8n before 2.x): never n8n's own files, nothing matching
- * N8N_BLOCK_FILE_PATTERNS (default: anything inside a .git folder), and only inside
- * N8N_RESTRICT_FILE_ACCESS_TO when it is set. Mirrors isFilePathBlocked of n8n-core 2.40
- * (execution-engine/node-execution-context/utils/file-system-helper-functions.js).
- */
-export function envFileAccess(variables: NodeJS.ProcessEnv = env): FileAccessCheck {
-	const split = (text: string | undefined, separator: string) => (text ?? '').split(separator).map((part) => part.trim()).filter(Boolean);
-	const expand = (path: string) => resolve(path.startsWith('~') ? path.replace('~', homedir()) : path);
-	const allowedDirs = split(variables.N8N_RESTRICT_FILE_ACCESS_TO, ';').map(expand);
-	const n8nFolder = join(variables.N8N_USER_FOLDER ?? homedir(), '.n8n');
-	const blockedDirs = variables.N8N_BLOCK_FILE_ACCESS_TO_N8N_FILES === 'false' ? [] : [
-		n8nFolder,
-		...split(variables.N8N_CONFIG_FILES, ','),
-		...split(variables.N8N_CUSTOM_EXTENSIONS, ';'),
-		...split(variables.N8N_BINARY_DATA_STORAGE_PATH, ';'),
-	].map(expand);
-	const patterns = split(variables.N8N_BLOCK_FILE_PATTERNS ?? '^(?:[^/]*/)*\\.git(?:/.*)?$', ';');
-	return (realPath) => {
-		if (blockedDirs.some((dir) => isWithin(dir, realPath))) return false;
-		if (patterns.some((pattern) => matches(pattern, realPath))) return false;
-		return allowedDirs.length === 0 || allowedDirs.some((dir) => isWithin(dir, realPath));
-	};
-}
-
-function isWithin(dir: string, path: string): boolean {
-	const rel = relative(dir, path);
-	// `..data` and `..2026_01_01…` are Kubernetes' names inside the folder, not a way out of it.
-	return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
-function matches(pattern: string, path: string): boolean {
-	try {
-		return new RegExp(pattern, 'mi').test(path);
-	} catch {
-		// n8n treats a pattern it cannot compile as blocking everything.
-		return true;
-	}
-}

@@ -5,7 +5,7 @@ import { ssrfFilterFromEnv } from '../../lib/http/ssrf';
 import { describeCredential } from '../MtlsHttpRequest/certificateInfo';
 import { egressFilterOf } from '../MtlsHttpRequest/context';
 import { CREDENTIAL_TYPE, DEFAULT_EXPIRY_WARNING_DAYS } from '../MtlsHttpRequest/credential';
-import { CredentialData, materialInputOf, relabelForFiles } from '../MtlsHttpRequest/credentialSource';
+import { CredentialData, fileAccessOf, materialInputOf, relabelForFiles } from '../MtlsHttpRequest/credentialSource';
 import { mtlsCertificateTest } from '../MtlsHttpRequest/credentialTest';
 import { toNodeError } from '../MtlsHttpRequest/errors';
 import { detectEvents, toItem, TriggerState } from './events';
@@ -66,7 +66,8 @@ export class MtlsCertificateTrigger implements INodeType {
 		let serverReached = Boolean(serverUrl);
 		const data = (await this.getCredentials(CREDENTIAL_TYPE)) as unknown as CredentialData;
 		try {
-			const input = await materialInputOf(data);
+			// A poll context has no file helper of n8n's: the running n8n's settings decide, as for executions.
+			const input = await materialInputOf(data, fileAccessOf(this));
 			const probe = { egress: egressFilterOf(this) ?? ssrfFilterFromEnv(), proxy: resolveProxy(undefined) };
 			try {
 				rows = await describeCredential(input, { threshold, serverUrl, probe });

@@ -1,8 +1,8 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
-
 import { MaterialError } from '../../lib/errors';
-import { envFileAccess, FileAccessCheck, FilePaths, PATH_LABELS, sharedFiles } from '../../lib/tls/files';
+import type { FileAccessCheck } from '../../lib/tls/fileAccess';
+import { FilePaths, PATH_LABELS, sharedFiles } from '../../lib/tls/files';
 import type { RotatingInput } from '../../lib/tls/rotation';
+import { n8nFileAccess } from './fileAccess';
 
 /** The credential as n8n stores it: pasted material, or paths of files on the n8n server. */
 export interface CredentialData extends RotatingInput, FilePaths {
@@ -16,19 +16,19 @@ export interface CredentialData extends RotatingInput, FilePaths {
  *
  * @throws MaterialError naming the path field when a file cannot be read
  */
-export async function materialInputOf(data: CredentialData, allowed: FileAccessCheck = envFileAccess()): Promise<RotatingInput> {
+export async function materialInputOf(data: CredentialData, allowed: FileAccessCheck = n8nFileAccess()): Promise<RotatingInput> {
 	if (data.source !== 'files') return data;
 	const files = await sharedFiles.read(data, allowed);
 	const caCertificates = [data.caCertificates?.trim(), files.caCertificates?.trim()].filter(Boolean).join('\n');
 	return { ...data, certificateBundle: files.certificateBundle, caCertificates };
 }
 
-/** n8n's own file access check where the context offers it (executions on n8n 2.x), else the same rules read from the environment. */
-export function fileAccessOf(ctx: Pick<IExecuteFunctions, 'helpers'>): FileAccessCheck {
-	const helpers = ctx.helpers as Partial<IExecuteFunctions['helpers']> | undefined;
-	const blocked = helpers?.isFilePathBlocked;
-	if (typeof blocked !== 'function') return envFileAccess();
-	return (realPath) => !blocked.call(helpers, realPath as Parameters<typeof blocked>[0]);
+/**
+ * The file access rules an execution of this n8n applies, for any context: n8n's own check where the
+ * context offers it (executions on n8n 2.x), else the running n8n's settings (the Test button, triggers).
+ */
+export function fileAccessOf(ctx?: { helpers?: unknown }): FileAccessCheck {
+	return n8nFileAccess(ctx?.helpers);
 }
 
 /**
