@@ -8,6 +8,7 @@ import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTe
 
 import { MtlsHttpRequest } from '../nodes/MtlsHttpRequest/MtlsHttpRequest.node';
 import { startConnectProxy } from './fixtures/connectProxy';
+import { withEnv } from './fixtures/env';
 import { createStandardPki, encryptKey, StandardPki } from './fixtures/pki';
 import { MtlsServer, ServerOptions, startMtlsServer } from './fixtures/mtlsServer';
 
@@ -30,23 +31,6 @@ async function runTest(data: Record<string, string>): Promise<INodeCredentialTes
 	const credential: ICredentialsDecrypted = { id: '1', name: 'partner', type: 'mtlsCertificateApi', data };
 	// The test method uses nothing of n8n's test context.
 	return credentialTest.call({} as ICredentialTestFunctions, credential);
-}
-
-/** Runs `body` with these environment variables set (undefined: unset), then restores them. */
-async function withEnv<T>(vars: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
-	const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-	const apply = (values: Record<string, string | undefined>) => {
-		for (const [name, value] of Object.entries(values)) {
-			if (value === undefined) delete process.env[name];
-			else process.env[name] = value;
-		}
-	};
-	apply(vars);
-	try {
-		return await body();
-	} finally {
-		apply(saved);
-	}
 }
 
 const NO_PROXY_ENV = { HTTPS_PROXY: undefined, https_proxy: undefined, ALL_PROXY: undefined, all_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
