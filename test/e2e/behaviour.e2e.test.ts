@@ -7,10 +7,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
-import { type MtlsServer, queryOf, sendJson, startMtlsServer } from '../fixtures/mtlsServer';
+import { type MtlsServer, startPartners, queryOf, sendJson } from '../fixtures/mtlsServer';
 import {
 	numberItems,
-	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf,
+	prepareN8n, tearDown, linearWorkflow, mtlsNode, partnerCredential, outputOf,
 	type BatchResult, type CredentialJson, type N8n, type OutputItem, type WorkflowRun,
 } from './n8n';
 
@@ -39,22 +39,15 @@ const NOT_FOUND_BODY = { error: 'no such account', account: 'DE00 0000' };
 
 let pki: StandardPki;
 let n8n: N8n;
-const servers = {} as Record<(typeof SERVER_NAMES)[number], MtlsServer>;
+let servers: Record<(typeof SERVER_NAMES)[number], MtlsServer>;
 let goodCredential: CredentialJson;
 let batch: Promise<BatchResult> | undefined;
 
 before(async () => {
 	pki = createStandardPki();
-	for (const name of SERVER_NAMES) {
-		servers[name] = await startMtlsServer({ keyPem: pki.server.keyPem, certPem: pki.server.certPem, clientCa: pki.ca.certPem });
-	}
+	servers = await startPartners(pki, SERVER_NAMES);
 	routes();
-	goodCredential = {
-		id: 'mtlsCredGood0003',
-		name: 'Partner (EC)',
-		type: MTLS_CREDENTIAL_TYPE,
-		data: { certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem },
-	};
+	goodCredential = partnerCredential(pki, 'mtlsCredGood0003');
 	n8n = await prepareN8n([goodCredential], workflows());
 }, TIMEOUT);
 

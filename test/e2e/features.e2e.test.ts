@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { createStandardPki, encryptKey, openssl, type Issued, type StandardPki } from '../fixtures/pki';
-import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
+import { type MtlsServer, startPartners } from '../fixtures/mtlsServer';
 import {
 	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, MTLS_NODE_TYPE, outputOf, findFreePort, stopProcess,
 	type BatchResult, type CredentialJson, type N8n, type NodeJson, type OutputItem, type WorkflowJson, type WorkflowRun,
@@ -37,7 +37,7 @@ const CSV_NAME = 'Auszug März.csv';
 
 let pki: StandardPki;
 let n8n: N8n;
-const servers = {} as Record<(typeof SERVER_NAMES)[number], MtlsServer>;
+let servers: Record<(typeof SERVER_NAMES)[number], MtlsServer>;
 const credentials = {} as Record<'good' | 'p12' | 'mismatch', CredentialJson>;
 let p12Client: Issued;
 let p12Base64: string;
@@ -48,9 +48,7 @@ let batch: Promise<BatchResult & { startedAt: number; finishedAt: number }> | un
 
 before(async () => {
 	pki = createStandardPki();
-	for (const name of SERVER_NAMES) {
-		servers[name] = await startMtlsServer({ keyPem: pki.server.keyPem, certPem: pki.server.certPem, clientCa: pki.ca.certPem });
-	}
+	servers = await startPartners(pki, SERVER_NAMES);
 	routeUpload(servers.upload);
 	routeDownloads(servers.download);
 	servers.serverInfo.server.on('connection', () => infoConnections++);

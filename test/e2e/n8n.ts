@@ -140,6 +140,11 @@ export interface CredentialJson {
 	data: Record<string, string>;
 }
 
+/** The test PKI's EC client as a credential, with the partner's CA. */
+export function partnerCredential(pki: { bundleEc: string; passphrase: string; ca: { certPem: string } }, id: string, name = 'Partner (EC)'): CredentialJson {
+	return { id, name, type: MTLS_CREDENTIAL_TYPE, data: { certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem } };
+}
+
 export interface NodeJson {
 	name: string;
 	type: string;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
-import { startMtlsServer, type MtlsServer } from '../fixtures/mtlsServer';
+import { type MtlsServer, startPartners } from '../fixtures/mtlsServer';
 import {
 	numberItems,
 	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf,
@@ -24,16 +24,14 @@ const TIMEOUT = { timeout: 5 * 60_000 };
 let pki: StandardPki;
 let n8n: N8n;
 /** One server per workflow, so each case counts only its own requests and handshakes. */
-const servers = {} as Record<(typeof SERVER_NAMES)[number], MtlsServer>;
+let servers: Record<(typeof SERVER_NAMES)[number], MtlsServer>;
 let goodCredential: CredentialJson;
 let badCredential: CredentialJson;
 let batch: Promise<BatchResult> | undefined;
 
 before(async () => {
 	pki = createStandardPki();
-	for (const name of SERVER_NAMES) {
-		servers[name] = await startMtlsServer({ keyPem: pki.server.keyPem, certPem: pki.server.certPem, clientCa: pki.ca.certPem });
-	}
+	servers = await startPartners(pki, SERVER_NAMES);
 	goodCredential = credential('mtlsCredGood0001', 'Partner (EC)', pki.passphrase);
 	badCredential = credential('mtlsCredBad00001', 'Partner (wrong passphrase)', WRONG_PASSPHRASE);
 	n8n = await prepareN8n([goodCredential, badCredential], workflows());

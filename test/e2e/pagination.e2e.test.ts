@@ -8,9 +8,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createStandardPki, type StandardPki } from '../fixtures/pki';
-import { type MtlsServer, queryOf, sendJson, startMtlsServer } from '../fixtures/mtlsServer';
+import { type MtlsServer, startPartners, queryOf, sendJson } from '../fixtures/mtlsServer';
 import {
-	prepareN8n, tearDown, linearWorkflow, mtlsNode, MTLS_CREDENTIAL_TYPE, outputOf,
+	prepareN8n, tearDown, linearWorkflow, mtlsNode, partnerCredential, outputOf,
 	type BatchResult, type CredentialJson, type N8n, type OutputItem, type WorkflowJson, type WorkflowRun,
 } from './n8n';
 
@@ -47,7 +47,7 @@ const LIST: Record<string, { items: Array<{ id: number }>; next?: string }> = {
 
 let pki: StandardPki;
 let n8n: N8n;
-const servers = {} as Record<ServerName, MtlsServer>;
+let servers: Record<ServerName, MtlsServer>;
 /** Arrival times of the interval workflow's requests, as the server saw them. */
 const intervalArrivals: number[] = [];
 let credential: CredentialJson;
@@ -55,16 +55,9 @@ let batches: Promise<{ vm: BatchResult; legacy: BatchResult }> | undefined;
 
 before(async () => {
 	pki = createStandardPki();
-	for (const name of SERVER_NAMES) {
-		servers[name] = await startMtlsServer({ keyPem: pki.server.keyPem, certPem: pki.server.certPem, clientCa: pki.ca.certPem });
-	}
+	servers = await startPartners(pki, SERVER_NAMES);
 	routes();
-	credential = {
-		id: 'mtlsCredGood0009',
-		name: 'Partner (EC)',
-		type: MTLS_CREDENTIAL_TYPE,
-		data: { certificateBundle: pki.bundleEc, passphrase: pki.passphrase, caCertificates: pki.ca.certPem },
-	};
+	credential = partnerCredential(pki, 'mtlsCredGood0009');
 	n8n = await prepareN8n([credential], workflows());
 }, TIMEOUT);
 
