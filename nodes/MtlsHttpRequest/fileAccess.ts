@@ -33,7 +33,9 @@ let modules: N8nModules | null | undefined;
  * settings feed the same rules, and the environment with n8n 2.x's defaults when they cannot be read.
  */
 export function n8nFileAccess(helpers?: unknown): FileAccessCheck {
-	const ours = fileAccessRules(n8nFileAccessSettings());
+	// Settings are read at the first path checked: a pasted credential, most executions, needs none.
+	let rules: FileAccessCheck | undefined;
+	const ours: FileAccessCheck = (path) => (rules ??= fileAccessRules(n8nFileAccessSettings()))(path);
 	const blocked = (helpers as { isFilePathBlocked?: IsFilePathBlocked } | undefined)?.isFilePathBlocked;
 	if (typeof blocked !== 'function') return ours;
 	// n8n decides; our rules (fed the same settings) only say which rule it was.
